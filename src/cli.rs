@@ -1,0 +1,167 @@
+//! The command-line interface: clap definitions only, no logic. The doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Start, list and stop ipyparallel clusters: local, MPI and Slurm.
+///
+/// rcluster is a drop-in companion to ipyparallel's `ipcluster`: it uses the same IPython profiles,
+/// the same connection and cluster files, so `ipp.Client(profile=...)` attaches to its clusters and
+/// `ipcluster list`/`stop` work on them (and the other way round).
+#[derive(Debug, Parser)]
+#[command(
+    name = "rcluster",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`
+    #[arg(long, global = true, env = "RCLUSTER_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Profile directory to use instead of a named profile
+    #[arg(long, global = true, value_name = "DIR", conflicts_with = "profile")]
+    pub profile_dir: Option<PathBuf>,
+
+    /// Print less: only results and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Print more about what is done (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to use colors
+    #[arg(
+        long,
+        global = true,
+        value_name = "WHEN",
+        default_value = "auto",
+        env = "RCLUSTER_COLOR"
+    )]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a controller and engines
+    Start(StartArgs),
+    /// Stop clusters: engines and controller, their jobs and files
+    Stop(StopArgs),
+    /// List clusters in every profile, with their real state
+    List(ListArgs),
+    /// Create, list and show profiles
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Number of engines to start (default: `[engines] n` of the profile, else the number of CPUs)
+    #[arg(short, long, value_name = "N")]
+    pub n: Option<u32>,
+
+    /// Cluster id (default: `<unix-seconds>-<4 random chars>`, as `ipp.Cluster` makes it);
+    /// `--cluster-id ''` is the empty id of plain `ipcluster start`
+    #[arg(long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+
+    /// How to start the controller (overrides `[controller] launcher`)
+    #[arg(long, value_name = "LAUNCHER")]
+    pub controller: Option<crate::settings::ControllerLauncher>,
+
+    /// How to start the engines (overrides `[engines] launcher`)
+    #[arg(long, value_name = "LAUNCHER")]
+    pub engines: Option<crate::settings::EngineLauncher>,
+
+    /// Return as soon as everything is launched, without waiting for engines to register
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// Seconds to wait for the controller and for all engines to register
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub timeout: f64,
+
+    /// Extra arguments for the controller, after `--` (as with `ipcluster start -- ARGS`)
+    #[arg(last = true, value_name = "CONTROLLER_ARGS")]
+    pub controller_args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Clusters to stop (default: the profile's only cluster)
+    #[arg(value_name = "CLUSTER_ID")]
+    pub cluster_ids: Vec<String>,
+
+    /// Cluster id to stop (same as the positional argument; `--cluster-id ''` names the empty id)
+    #[arg(long = "cluster-id", value_name = "ID")]
+    pub cluster_id: Option<String>,
+
+    /// Stop every cluster of the profile
+    #[arg(long, conflicts_with_all = ["cluster_ids", "cluster_id"])]
+    pub all: bool,
+
+    /// Keep the clusters' log files
+    #[arg(long)]
+    pub keep_logs: bool,
+
+    /// Seconds between SIGTERM and SIGKILL
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub grace: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Create a profile directory with an `rcluster.toml` from a preset
+    Create(ProfileCreateArgs),
+    /// List the profiles in the IPython directory
+    List(ListArgs),
+    /// Show a profile's effective settings
+    Show(ProfileShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileCreateArgs {
+    /// Profile name (letters, digits, `_`, `-`, `.`)
+    pub name: String,
+
+    /// Preset to start from
+    #[arg(long, default_value = "local")]
+    pub preset: crate::profile::Preset,
+
+    /// Overwrite an existing `rcluster.toml`
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileShowArgs {
+    /// Profile name (default: `--profile`, else `default`)
+    pub name: Option<String>,
+}

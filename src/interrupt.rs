@@ -1,0 +1,35 @@
+//! SIGINT/SIGTERM/SIGHUP during a long wait: remembered in a flag so the waiting code can roll
+//! back what it started instead of dying halfway.
+
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+
+static RECEIVED: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn remember(signal: nix::libc::c_int) {
+    RECEIVED.store(signal, Ordering::SeqCst);
+}
+
+/// From now on, SIGINT, SIGTERM and SIGHUP only set the flag read by [`received`].
+pub fn install() {
+    let action = SigAction::new(
+        SigHandler::Handler(remember),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
+        unsafe {
+            let _ = sigaction(signal, &action);
+        }
+    }
+}
+
+/// The signal received since [`install`], if any.
+pub fn received() -> Option<Signal> {
+    match RECEIVED.load(Ordering::SeqCst) {
+        0 => None,
+        n => Signal::try_from(n).ok(),
+    }
+}

@@ -1,0 +1,345 @@
+//! What is on disk and what is really running: clusters found in profiles, each process checked
+//! against `/proc` (and rcluster's recorded start times), each batch job against the scheduler.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::cluster_file::{self, ClusterFile, LauncherEntry};
+use crate::connection;
+use crate::process;
+use crate::profile::Profile;
+use crate::state::{self, ClusterState};
+
+/// Whether a recorded process may be signalled, and whether it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessCheck {
+    /// Alive and proven to be the recorded process.
+    Running,
+    /// No longer exists, or a zombie.
+    Gone,
+    /// The pid is alive but belongs to another process now (start time or command line differ).
+    Reused,
+    /// Recorded on another host: cannot be checked or signalled from here.
+    Elsewhere,
+}
+
+/// One process recorded for a cluster, with its check.
+#[derive(Debug, Clone)]
+pub struct ProcessEntry {
+    pub pid: i32,
+    pub role: Role,
+    pub check: ProcessCheck,
+    pub output_file: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Controller,
+    Engines,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Controller => "controller",
+            Role::Engines => "engines",
+        }
+    }
+}
+
+/// A cluster found on disk.
+#[derive(Debug)]
+pub struct Cluster {
+    pub profile: Profile,
+    pub cluster_id: String,
+    pub file: Option<ClusterFile>,
+    pub state: Option<ClusterState>,
+    /// Why the cluster file could not be read, if it could not.
+    pub file_error: Option<String>,
+}
+
+/// Overall state, as `rcluster list` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Running,
+    Partial,
+    Dead,
+    /// Nothing could be checked from this host.
+    Unknown,
+}
+
+impl Health {
+    pub fn name(self) -> &'static str {
+        match self {
+            Health::Running => "running",
+            Health::Partial => "partial",
+            Health::Dead => "dead",
+            Health::Unknown => "unknown",
+        }
+    }
+}
+
+impl Cluster {
+    /// Loads cluster `id` of `profile`; `Ok(None)` when neither its cluster file nor rcluster's
+    /// state file exists.
+    pub fn load(profile: &Profile, cluster_id: &str) -> Result<Option<Cluster>> {
+        let security = profile.security_dir();
+        let file_path = cluster_file::path(&security, cluster_id);
+        let state = ClusterState::read(&state::path(&security, cluster_id))?;
+        let (file, file_error) = if file_path.exists() {
+            match ClusterFile::read(&file_path) {
+                Ok(file) => (Some(file), None),
+                Err(err) => (None, Some(format!("{err:#}"))),
+            }
+        } else {
+            (None, None)
+        };
+        if file.is_none() && file_error.is_none() && state.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Cluster {
+            profile: profile.clone(),
+            cluster_id: cluster_id.to_string(),
+            file,
+            state,
+            file_error,
+        }))
+    }
+
+    /// Every cluster of a profile, by its cluster file (or rcluster's state file), sorted by id.
+    pub fn all_in(profile: &Profile) -> Result<Vec<Cluster>> {
+        let mut ids = cluster_ids_in(profile);
+        ids.sort();
+        ids.dedup();
+        let mut clusters = Vec::new();
+        for id in ids {
+            match Cluster::load(profile, &id) {
+                Ok(Some(cluster)) => clusters.push(cluster),
+                Ok(None) => {}
+                Err(err) => clusters.push(Cluster {
+                    profile: profile.clone(),
+                    cluster_id: id,
+                    file: None,
+                    state: None,
+                    file_error: Some(format!("{err:#}")),
+                }),
+            }
+        }
+        Ok(clusters)
+    }
+
+    fn launchers(&self) -> Vec<(Role, &LauncherEntry)> {
+        let Some(file) = &self.file else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if let Some(controller) = &file.controller {
+            out.push((Role::Controller, controller));
+        }
+        out.extend(file.engine_sets.iter().map(|(_, set)| (Role::Engines, set)));
+        out
+    }
+
+    /// Every recorded process, checked.
+    pub fn processes(&self) -> Vec<ProcessEntry> {
+        let here = process::hostname();
+        let boot_id = process::boot_id();
+        let mut out = Vec::new();
+        for (role, launcher) in self.launchers() {
+            for recorded in launcher.processes() {
+                let check = self.check_process(recorded.pid, &here, &boot_id);
+                out.push(ProcessEntry {
+                    pid: recorded.pid,
+                    role,
+                    check,
+                    output_file: recorded.output_file,
+                });
+            }
+        }
+        // Processes only rcluster's state knows (a cluster file that Python rewrote or removed).
+        if let Some(state) = &self.state {
+            for record in &state.processes {
+                if out.iter().any(|p| p.pid == record.pid) {
+                    continue;
+                }
+                let role = if record.role == "controller" {
+                    Role::Controller
+                } else {
+                    Role::Engines
+                };
+                out.push(ProcessEntry {
+                    pid: record.pid,
+                    role,
+                    check: self.check_process(record.pid, &here, &boot_id),
+                    output_file: None,
+                });
+            }
+        }
+        out
+    }
+
+    fn check_process(&self, pid: i32, here: &str, boot_id: &str) -> ProcessCheck {
+        if let Some(state) = &self.state
+            && state.host != here
+        {
+            return ProcessCheck::Elsewhere;
+        }
+        if !process::is_alive(pid) {
+            return ProcessCheck::Gone;
+        }
+        let recorded = self
+            .state
+            .as_ref()
+            .filter(|s| s.boot_id == boot_id)
+            .and_then(|s| s.process(pid));
+        match recorded {
+            Some(record) if process::start_time(pid) == Some(record.start_time) => {
+                ProcessCheck::Running
+            }
+            Some(_) => ProcessCheck::Reused,
+            None => match process::cmdline(pid) {
+                Some(cmdline) if process::looks_like_ipyparallel(&cmdline) => ProcessCheck::Running,
+                // Unreadable command line (another user's process): not provably ours.
+                _ => ProcessCheck::Reused,
+            },
+        }
+    }
+
+    /// Batch job ids with their role.
+    pub fn jobs(&self) -> Vec<(Role, String)> {
+        let mut jobs: Vec<(Role, String)> = self
+            .launchers()
+            .into_iter()
+            .filter_map(|(role, l)| l.job_id().map(|id| (role, id)))
+            .collect();
+        if let Some(state) = &self.state {
+            for job in &state.jobs {
+                if !jobs.iter().any(|(_, id)| *id == job.job_id) {
+                    let role = if job.role == "controller" {
+                        Role::Controller
+                    } else {
+                        Role::Engines
+                    };
+                    jobs.push((role, job.job_id.clone()));
+                }
+            }
+        }
+        jobs
+    }
+
+    pub fn requested(&self) -> u64 {
+        match (&self.file, &self.state) {
+            (Some(file), _) => file.requested(),
+            (None, Some(state)) => u64::from(state.requested),
+            (None, None) => 0,
+        }
+    }
+
+    /// Engines the controller has registered (0 when its engine-state file is missing).
+    pub fn registered(&self) -> usize {
+        connection::registered_engines(&self.profile.log_dir(), &self.cluster_id).unwrap_or(0)
+    }
+
+    /// Health from processes alone (batch jobs are judged by the caller, which asks Slurm).
+    pub fn health(&self) -> Health {
+        let processes = self.processes();
+        if processes.is_empty() {
+            return if self.jobs().is_empty() {
+                Health::Dead
+            } else {
+                Health::Unknown
+            };
+        }
+        if processes.iter().all(|p| p.check == ProcessCheck::Elsewhere) {
+            return Health::Unknown;
+        }
+        let running = processes
+            .iter()
+            .filter(|p| p.check == ProcessCheck::Running)
+            .count();
+        let controller_running = processes
+            .iter()
+            .any(|p| p.role == Role::Controller && p.check == ProcessCheck::Running);
+        let has_controller = processes.iter().any(|p| p.role == Role::Controller);
+        if running == 0 {
+            Health::Dead
+        } else if running == processes.len() && (controller_running || !has_controller) {
+            Health::Running
+        } else {
+            Health::Partial
+        }
+    }
+
+    /// The launcher names, `controller/engines`, e.g. `local/local`.
+    pub fn launcher_label(&self) -> String {
+        let Some(file) = &self.file else {
+            return "?".to_string();
+        };
+        let controller = file.controller.as_ref().map_or("-", |c| c.class.as_str());
+        let engines = file.engine_class.as_deref().unwrap_or("-");
+        format!("{controller}/{engines}")
+    }
+
+    /// Unix seconds when the cluster started: rcluster's record, else the cluster file's mtime.
+    pub fn created(&self) -> Option<u64> {
+        if let Some(state) = &self.state {
+            return Some(state.created);
+        }
+        let path = cluster_file::path(&self.profile.security_dir(), &self.cluster_id);
+        let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+        modified
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs())
+    }
+
+    /// Every file that belongs to this cluster: cluster and state files, connection files, and
+    /// (with `logs`) the launchers' output files and the hub's engine-state file.
+    pub fn files(&self, logs: bool) -> Vec<PathBuf> {
+        let security = self.profile.security_dir();
+        let id = &self.cluster_id;
+        let mut files = vec![
+            cluster_file::path(&security, id),
+            state::path(&security, id),
+            connection::connection_file(&security, id, "client"),
+            connection::connection_file(&security, id, "engine"),
+        ];
+        if logs {
+            for (_, launcher) in self.launchers() {
+                files.extend(launcher.output_files().into_iter().map(PathBuf::from));
+            }
+            if let Some(state) = &self.state {
+                files.extend(state.files.iter().cloned());
+            }
+            files.push(connection::engine_state_file(&self.profile.log_dir(), id));
+        }
+        files
+    }
+}
+
+/// Cluster ids with a cluster file or an rcluster state file in the profile.
+fn cluster_ids_in(profile: &Profile) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(profile.security_dir()) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            cluster_file::id_from_file_name(&name)
+                .or_else(|| name.strip_prefix("rcluster-")?.strip_suffix(".json"))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// Human age: `42s`, `5m`, `3h`, `2d`.
+pub fn format_age(seconds: u64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86400),
+    }
+}

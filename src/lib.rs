@@ -1,0 +1,64 @@
+//! rcluster: start, list and stop ipyparallel clusters, compatible with `ipcluster`'s files.
+
+pub mod cli;
+pub mod cluster_file;
+pub mod commands;
+pub mod connection;
+pub mod error;
+pub mod fsutil;
+pub mod ids;
+pub mod interrupt;
+pub mod inventory;
+pub mod launcher;
+pub mod lock;
+pub mod output;
+pub mod process;
+pub mod profile;
+pub mod settings;
+pub mod shell;
+pub mod state;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, ProfileCommand};
+use crate::output::Printer;
+
+/// Runs rcluster with these arguments and returns the exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return err.exit_code();
+        }
+    };
+    let printer = Printer::from_args(&cli.global);
+    let global = &cli.global;
+    let result = match &cli.command {
+        Command::Start(args) => commands::start::run(global, args, printer),
+        Command::Stop(args) => commands::stop::run(global, args, printer),
+        Command::List(args) => commands::list::run(global, args, printer),
+        Command::Profile(ProfileCommand::Create(args)) => {
+            commands::profile::create(global, args, printer)
+        }
+        Command::Profile(ProfileCommand::List(args)) => {
+            commands::profile::list(global, args, printer)
+        }
+        Command::Profile(ProfileCommand::Show(args)) => {
+            commands::profile::show(global, args, printer)
+        }
+    };
+    match result {
+        Ok(()) => error::EXIT_OK,
+        Err(err) => {
+            let (code, hint) = error::code_and_hint(&err);
+            printer.error(format!("{err:#}"));
+            if let Some(hint) = hint {
+                printer.hint(hint);
+            }
+            code
+        }
+    }
+}
