@@ -98,13 +98,19 @@ impl Cluster {
         if file.is_none() && file_error.is_none() && state.is_none() {
             return Ok(None);
         }
-        Ok(Some(Cluster {
+        let cluster = Cluster {
             profile: profile.clone(),
             cluster_id: cluster_id.to_string(),
             file,
             state,
             file_error,
-        }))
+        };
+        if cluster.is_leftover_record() {
+            // Stopped by ipcluster or ipp.Cluster, which know nothing of rcluster's record.
+            crate::fsutil::remove_inside(&profile.dir, &state::path(&security, cluster_id))?;
+            return Ok(None);
+        }
+        Ok(Some(cluster))
     }
 
     /// Every cluster of a profile, by its cluster file (or rcluster's state file), sorted by id.
@@ -127,6 +133,15 @@ impl Cluster {
             }
         }
         Ok(clusters)
+    }
+
+    /// Only rcluster's own record is left, and everything it lists is provably gone.
+    fn is_leftover_record(&self) -> bool {
+        let Some(state) = &self.state else { return false };
+        self.file.is_none()
+            && self.file_error.is_none()
+            && state.jobs.is_empty()
+            && self.processes().iter().all(|p| p.check == ProcessCheck::Gone)
     }
 
     fn launchers(&self) -> Vec<(Role, &LauncherEntry)> {

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Sets up everything rcluster's demo and tests need, idempotently:
+#   - Debian packages (only with --system, and only those missing): Open MPI, Slurm, munge, iproute2
+#   - a project-local venv `.venv` with ipyparallel (pinned range), mpi4py and the test tools
+#   - the rcluster binary (cargo build)
+# Usage: scripts/setup.sh [--system] [--release]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+SYSTEM=0 PROFILE_FLAG=""
+for arg in "$@"; do
+  case "$arg" in
+    --system) SYSTEM=1 ;;
+    --release) PROFILE_FLAG="--release" ;;
+    *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+if [ "$SYSTEM" = 1 ]; then
+  PKGS="openmpi-bin libopenmpi-dev slurmctld slurmd slurm-client munge iproute2 procps"
+  missing=""
+  for p in $PKGS; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
+  if [ -n "$missing" ]; then
+    say "installing Debian packages:$missing"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1 || $SUDO apt-get update -q
+    for i in 1 2 3 4 5 6; do
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing && break
+      echo "apt-get failed (dpkg lock?), retry $i" >&2; sleep 5
+    done
+  fi
+fi
+
+# The Python that runs ipyparallel: a venv at .venv, so tests use exactly the pinned versions.
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv with $($PY --version 2>&1)"
+  $PY -m venv .venv
+fi
+# Reinstall only when requirements-dev.txt changed since the last install.
+if ! cmp -s requirements-dev.txt .venv/.installed-requirements; then
+  say "installing requirements-dev.txt into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+  cp requirements-dev.txt .venv/.installed-requirements
+fi
+# mpi4py needs an MPI library; install it only where one is present.
+if command -v mpicc >/dev/null 2>&1 && ! .venv/bin/python -c 'import mpi4py' 2>/dev/null; then
+  say "installing mpi4py into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check "mpi4py>=4,<5"
+fi
+
+say "building rcluster"
+cargo build $PROFILE_FLAG --quiet

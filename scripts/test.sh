@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what is missing (Debian packages, .venv), brings
+# up the Slurm lab (real slurmctld + slurmd, emulated nodes on this machine), checks formatting
+# and lints, and runs every test. Tests that need Slurm or MPI fail (not skip) here.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+scripts/setup.sh --system
+
+say "starting the Slurm lab"
+export SLURM_LAB_NODES=${SLURM_LAB_NODES:-3} SLURM_LAB_CPUS=${SLURM_LAB_CPUS:-8}
+scripts/slurm-lab/slurm-up.sh >&2
+trap 'scripts/slurm-lab/slurm-down.sh >/dev/null 2>&1 || true' EXIT
+
+say "cargo fmt --check, cargo clippy"
+cargo fmt --check
+cargo clippy --all-targets --quiet -- -D warnings
+
+say "cargo test"
+export RCLUSTER_REQUIRE_SLURM=1 RCLUSTER_REQUIRE_MPI=1
+export RCLUSTER_TEST_PYTHON="$ROOT/.venv/bin/python"
+# Two test threads: each cluster test runs a controller and engines on this 2-core machine.
+cargo test -- --test-threads=2

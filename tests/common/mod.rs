@@ -1,0 +1,216 @@
+//! Test harness: each `Env` owns a temporary IPython directory, runs the real rcluster binary and
+//! the project venv's real Python (ipyparallel), and stops whatever is left when it is dropped.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// The project venv's Python: `RCLUSTER_TEST_PYTHON`, else `.venv/bin/python`. Missing is a
+/// failure, never a skip: the suite needs real ipyparallel.
+pub fn venv_python() -> PathBuf {
+    if let Some(python) = std::env::var_os("RCLUSTER_TEST_PYTHON") {
+        return PathBuf::from(python);
+    }
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "no test Python at {}: run `scripts/setup.sh` first (or set RCLUSTER_TEST_PYTHON)",
+        python.display()
+    );
+    python
+}
+
+pub fn venv_dir() -> PathBuf {
+    let python = venv_python();
+    python.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default()
+}
+
+pub struct Env {
+    pub dir: TempDir,
+    pub ipython_dir: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::Builder::new().prefix("rcluster-test-").tempdir().expect("temp dir");
+        let ipython_dir = dir.path().join("ipython");
+        std::fs::create_dir_all(&ipython_dir).expect("ipython dir");
+        Env { dir, ipython_dir }
+    }
+
+    pub fn profile_dir(&self, name: &str) -> PathBuf {
+        self.ipython_dir.join(format!("profile_{name}"))
+    }
+
+    pub fn security(&self, profile: &str) -> PathBuf {
+        self.profile_dir(profile).join("security")
+    }
+
+    /// `rcluster` with this environment's IPython dir and the venv as the user's environment.
+    pub fn rcluster(&self) -> Command {
+        let mut cmd = Command::cargo_bin("rcluster").expect("rcluster binary");
+        cmd.env("IPYTHONDIR", &self.ipython_dir)
+            .env("VIRTUAL_ENV", venv_dir())
+            .env_remove("CONDA_PREFIX")
+            .env_remove("RCLUSTER_PROFILE")
+            .env("NO_COLOR", "1")
+            .current_dir(self.dir.path());
+        cmd
+    }
+
+    /// Runs Python code in the venv with this environment's IPython dir.
+    pub fn python(&self, code: &str) -> Output {
+        std::process::Command::new(venv_python())
+            .arg("-c")
+            .arg(code)
+            .env("IPYTHONDIR", &self.ipython_dir)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run python")
+    }
+
+    /// Runs Python code and returns its stdout, failing the test with stderr if it fails.
+    pub fn python_ok(&self, code: &str) -> String {
+        let out = self.python(code);
+        assert!(
+            out.status.success(),
+            "python failed:\n--- code\n{code}\n--- stdout\n{}\n--- stderr\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs the venv's `ipcluster` with this environment's IPython dir.
+    pub fn ipcluster(&self, args: &[&str]) -> Output {
+        std::process::Command::new(venv_dir().join("bin/ipcluster"))
+            .args(args)
+            .env("IPYTHONDIR", &self.ipython_dir)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run ipcluster")
+    }
+
+    /// `rcluster profile create NAME`.
+    pub fn create_profile(&self, name: &str) {
+        self.rcluster().args(["profile", "create", name]).assert().success();
+    }
+
+    /// Starts a local cluster and returns its id.
+    pub fn start(&self, profile: &str, id: &str, n: u32) {
+        self.rcluster()
+            .args(["start", "--profile", profile, "--cluster-id", id, "-n", &n.to_string()])
+            .assert()
+            .success();
+    }
+
+    /// Pids recorded in a cluster file (controller and every engine).
+    pub fn recorded_pids(&self, profile: &str, id: &str) -> Vec<i32> {
+        let path = self.security(profile).join(format!("cluster-{id}.json"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("cluster file json");
+        let mut pids = Vec::new();
+        collect_pids(&doc, &mut pids);
+        pids
+    }
+
+    /// Files in `security/` whose name contains the cluster id.
+    pub fn security_files_of(&self, profile: &str, id: &str) -> Vec<String> {
+        std::fs::read_dir(self.security(profile))
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.contains(&format!("-{id}.json")) || name.contains(&format!("-{id}-")))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn collect_pids(value: &serde_json::Value, out: &mut Vec<i32>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                if key == "pid" {
+                    if let Some(pid) = v.as_i64().filter(|p| *p > 0) {
+                        out.push(pid as i32);
+                    }
+                } else {
+                    collect_pids(v, out);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_pids(v, out)),
+        _ => {}
+    }
+}
+
+/// Alive and not a zombie.
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat.rfind(')').and_then(|i| stat[i + 2..].chars().next());
+            !matches!(state, Some('Z') | Some('X') | None)
+        }
+        Err(_) => false,
+    }
+}
+
+/// Waits (bounded) until none of the pids is alive; returns those still alive.
+pub fn wait_all_gone(pids: &[i32], timeout: Duration) -> Vec<i32> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left: Vec<i32> = pids.iter().copied().filter(|p| alive(*p)).collect();
+        if left.is_empty() || Instant::now() > deadline {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Pids of processes whose environment says they belong to this IPython dir (our engines and
+/// controllers carry `IPP_PROFILE_DIR`), so no test leaves a process behind unnoticed.
+pub fn processes_under(dir: &Path) -> Vec<i32> {
+    let needle = format!("IPP_PROFILE_DIR={}", dir.display());
+    std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .filter(|pid| alive(*pid))
+                .filter(|pid| {
+                    std::fs::read(format!("/proc/{pid}/environ"))
+                        .map(|env| env.split(|b| *b == 0).any(|var| var.starts_with(needle.as_bytes())))
+                        .unwrap_or(false)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        // Stop whatever a failing test left running, so no test run leaks processes.
+        if let Ok(entries) = std::fs::read_dir(&self.ipython_dir) {
+            for entry in entries.filter_map(|e| e.ok()) {
+                let _ = self
+                    .rcluster()
+                    .args(["stop", "--all", "-q", "--grace", "1", "--profile-dir"])
+                    .arg(entry.path())
+                    .output();
+            }
+        }
+        for pid in processes_under(&self.ipython_dir) {
+            let _ = nix_kill(pid);
+        }
+    }
+}
+
+fn nix_kill(pid: i32) -> std::io::Result<()> {
+    std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status().map(|_| ())
+}
