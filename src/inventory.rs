@@ -137,11 +137,16 @@ impl Cluster {
 
     /// Only rcluster's own record is left, and everything it lists is provably gone.
     fn is_leftover_record(&self) -> bool {
-        let Some(state) = &self.state else { return false };
+        let Some(state) = &self.state else {
+            return false;
+        };
         self.file.is_none()
             && self.file_error.is_none()
             && state.jobs.is_empty()
-            && self.processes().iter().all(|p| p.check == ProcessCheck::Gone)
+            && self
+                .processes()
+                .iter()
+                .all(|p| p.check == ProcessCheck::Gone)
     }
 
     fn launchers(&self) -> Vec<(Role, &LauncherEntry)> {

@@ -9,12 +9,19 @@ use predicates::prelude::*;
 fn profile_create_makes_ipython_layout_with_private_security() {
     use std::os::unix::fs::PermissionsExt;
     let env = Env::new();
-    env.rcluster().args(["profile", "create", "slurm", "--preset", "slurm"]).assert().success();
+    env.rcluster()
+        .args(["profile", "create", "slurm", "--preset", "slurm"])
+        .assert()
+        .success();
     let dir = env.profile_dir("slurm");
     for sub in ["security", "log", "pid", "startup"] {
         assert!(dir.join(sub).is_dir(), "{sub} missing");
     }
-    let mode = std::fs::metadata(dir.join("security")).unwrap().permissions().mode() & 0o777;
+    let mode = std::fs::metadata(dir.join("security"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o700);
     let toml = std::fs::read_to_string(dir.join("rcluster.toml")).unwrap();
     assert!(toml.contains("launcher = \"slurm\""), "{toml}");
@@ -29,27 +36,40 @@ fn profile_create_refuses_to_overwrite_without_force() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("already has").and(predicate::str::contains("--force")));
-    env.rcluster().args(["profile", "create", "p", "--preset", "mpi", "--force"]).assert().success();
+    env.rcluster()
+        .args(["profile", "create", "p", "--preset", "mpi", "--force"])
+        .assert()
+        .success();
 }
 
 #[test]
 fn profile_list_and_show() {
     let env = Env::new();
     env.create_profile("one");
-    env.rcluster().args(["profile", "create", "two", "--preset", "mpi"]).assert().success();
+    env.rcluster()
+        .args(["profile", "create", "two", "--preset", "mpi"])
+        .assert()
+        .success();
     env.rcluster()
         .args(["profile", "list"])
         .assert()
         .success()
         .stdout(predicate::str::contains("one").and(predicate::str::contains("local/mpi")));
-    let out = env.rcluster().args(["profile", "list", "--json"]).output().unwrap();
+    let out = env
+        .rcluster()
+        .args(["profile", "list", "--json"])
+        .output()
+        .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 2);
     env.rcluster()
         .args(["profile", "show", "two"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("launcher = \"mpi\"").and(predicate::str::contains("# python (resolved): ")));
+        .stdout(
+            predicate::str::contains("launcher = \"mpi\"")
+                .and(predicate::str::contains("# python (resolved): ")),
+        );
 }
 
 #[test]
@@ -81,13 +101,19 @@ fn unknown_profile_is_an_error_with_a_hint() {
         .args(["start", "--profile", "nothere"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("profile `nothere` not found").and(predicate::str::contains("rcluster profile create nothere")));
+        .stderr(
+            predicate::str::contains("profile `nothere` not found")
+                .and(predicate::str::contains("rcluster profile create nothere")),
+        );
 }
 
 #[test]
 fn unsafe_names_are_refused() {
     let env = Env::new();
-    env.rcluster().args(["profile", "create", "../evil"]).assert().code(2);
+    env.rcluster()
+        .args(["profile", "create", "../evil"])
+        .assert()
+        .code(2);
     env.create_profile("p");
     env.rcluster()
         .args(["start", "--profile", "p", "--cluster-id", "a;rm -rf /"])
@@ -99,17 +125,27 @@ fn unsafe_names_are_refused() {
 #[test]
 fn usage_errors_exit_2() {
     let env = Env::new();
-    env.rcluster().args(["start", "-n", "many"]).assert().code(2);
+    env.rcluster()
+        .args(["start", "-n", "many"])
+        .assert()
+        .code(2);
     env.rcluster().args(["frobnicate"]).assert().code(2);
     env.create_profile("p");
-    env.rcluster().args(["start", "--profile", "p", "-n", "0"]).assert().code(2);
+    env.rcluster()
+        .args(["start", "--profile", "p", "-n", "0"])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn list_with_no_clusters_is_empty_json() {
     let env = Env::new();
     env.create_profile("p");
-    env.rcluster().args(["list", "--json"]).assert().success().stdout("[]\n");
+    env.rcluster()
+        .args(["list", "--json"])
+        .assert()
+        .success()
+        .stdout("[]\n");
 }
 
 #[test]

@@ -44,7 +44,11 @@ print(sorted(rc.ids), cluster.controller.state, list(cluster.engines))
 "#,
     );
     assert!(out.starts_with("[0, 1] running ["), "{out}");
-    assert_eq!(std::fs::read(&path).unwrap(), before, "Python rewrote the cluster file");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "Python rewrote the cluster file"
+    );
 }
 
 #[test]
@@ -56,16 +60,33 @@ fn ipcluster_lists_and_stops_an_rcluster_cluster() {
     assert_eq!(pids.len(), 4);
     let list = env.ipcluster(&["list", "--profile=p"]);
     let text = String::from_utf8_lossy(&list.stdout);
-    let row = text.lines().find(|l| l.contains("a3")).unwrap_or_else(|| panic!("no row:\n{text}"));
+    let row = text
+        .lines()
+        .find(|l| l.contains("a3"))
+        .unwrap_or_else(|| panic!("no row:\n{text}"));
     let words: Vec<&str> = row.split_whitespace().collect();
     assert_eq!(words, ["p", "a3", "True", "3", "Local"], "{text}");
 
     let stop = env.ipcluster(&["stop", "--profile=p", "--cluster-id=a3"]);
-    assert!(stop.status.success(), "{}", String::from_utf8_lossy(&stop.stderr));
-    assert_eq!(wait_all_gone(&pids, Duration::from_secs(20)), Vec::<i32>::new());
+    assert!(
+        stop.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stop.stderr)
+    );
+    assert_eq!(
+        wait_all_gone(&pids, Duration::from_secs(20)),
+        Vec::<i32>::new()
+    );
     // ipcluster removes the files it knows; rcluster's own record goes at its next look.
-    assert_eq!(env.security_files_of("p", "a3"), vec!["rcluster-a3.json".to_string()]);
-    env.rcluster().args(["list", "--json"]).assert().success().stdout("[]\n");
+    assert_eq!(
+        env.security_files_of("p", "a3"),
+        vec!["rcluster-a3.json".to_string()]
+    );
+    env.rcluster()
+        .args(["list", "--json"])
+        .assert()
+        .success()
+        .stdout("[]\n");
     assert_eq!(env.security_files_of("p", "a3"), Vec::<String>::new());
 }
 
@@ -73,20 +94,42 @@ fn ipcluster_lists_and_stops_an_rcluster_cluster() {
 fn rcluster_lists_and_stops_an_ipcluster_cluster() {
     let env = Env::new();
     env.create_profile("p");
-    let started = env.ipcluster(&["start", "--profile=p", "--cluster-id=ipc", "-n", "2", "--daemonize"]);
-    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    let started = env.ipcluster(&[
+        "start",
+        "--profile=p",
+        "--cluster-id=ipc",
+        "-n",
+        "2",
+        "--daemonize",
+    ]);
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
     let pids = env.recorded_pids("p", "ipc");
     assert_eq!(pids.len(), 3);
 
     let list = env.rcluster().args(["list", "--json"]).output().unwrap();
     let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
-    let row = rows.as_array().unwrap().iter().find(|r| r["cluster_id"] == "ipc").expect("ipcluster's cluster listed");
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["cluster_id"] == "ipc")
+        .expect("ipcluster's cluster listed");
     assert_eq!(row["profile"], "p");
     assert_eq!(row["engines_requested"], 2);
     assert!(matches!(row["state"].as_str(), Some("running")), "{row}");
 
-    env.rcluster().args(["stop", "--profile", "p", "ipc"]).assert().success();
-    assert_eq!(wait_all_gone(&pids, Duration::from_secs(10)), Vec::<i32>::new());
+    env.rcluster()
+        .args(["stop", "--profile", "p", "ipc"])
+        .assert()
+        .success();
+    assert_eq!(
+        wait_all_gone(&pids, Duration::from_secs(10)),
+        Vec::<i32>::new()
+    );
     assert!(common::processes_under(&env.ipython_dir).is_empty());
     assert_eq!(env.security_files_of("p", "ipc"), Vec::<String>::new());
 }
@@ -108,7 +151,11 @@ fn stop_leaves_no_process_and_no_file() {
     assert!(common::processes_under(&env.ipython_dir).is_empty());
     assert_eq!(env.security_files_of("p", "a5"), Vec::<String>::new());
     let log = env.profile_dir("p").join("log");
-    let logs: Vec<_> = std::fs::read_dir(log).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    let logs: Vec<_> = std::fs::read_dir(log)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
     assert!(logs.is_empty(), "logs left: {logs:?}");
 }
 
@@ -133,14 +180,20 @@ fn starting_a_running_cluster_exits_10_and_stopping_a_missing_one_exits_11() {
 fn empty_cluster_id_is_addressable() {
     let env = Env::new();
     env.create_profile("p");
-    env.rcluster().args(["start", "--profile", "p", "--cluster-id", "", "-n", "1"]).assert().success();
+    env.rcluster()
+        .args(["start", "--profile", "p", "--cluster-id", "", "-n", "1"])
+        .assert()
+        .success();
     assert!(env.security("p").join("cluster-.json").exists());
     assert!(env.security("p").join("ipcontroller-client.json").exists());
     let out = env.python_ok(
         "import ipyparallel as ipp\nrc = ipp.Client(profile='p')\nrc.wait_for_engines(1, timeout=30)\nprint(rc.ids)",
     );
     assert_eq!(out, "[0]\n");
-    env.rcluster().args(["stop", "--profile", "p", "--cluster-id", ""]).assert().success();
+    env.rcluster()
+        .args(["stop", "--profile", "p", "--cluster-id", ""])
+        .assert()
+        .success();
     assert!(!env.security("p").join("cluster-.json").exists());
 }
 
@@ -148,13 +201,40 @@ fn empty_cluster_id_is_addressable() {
 fn stop_without_id_refuses_when_several_clusters_exist() {
     let env = Env::new();
     env.create_profile("p");
-    env.rcluster().args(["start", "--profile", "p", "--cluster-id", "s1", "-n", "1", "--no-wait"]).assert().success();
-    env.rcluster().args(["start", "--profile", "p", "--cluster-id", "s2", "-n", "1", "--no-wait"]).assert().success();
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "p",
+            "--cluster-id",
+            "s1",
+            "-n",
+            "1",
+            "--no-wait",
+        ])
+        .assert()
+        .success();
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "p",
+            "--cluster-id",
+            "s2",
+            "-n",
+            "1",
+            "--no-wait",
+        ])
+        .assert()
+        .success();
     env.rcluster()
         .args(["stop", "--profile", "p"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("`s1`, `s2`"));
-    env.rcluster().args(["stop", "--profile", "p", "--all"]).assert().success();
+    env.rcluster()
+        .args(["stop", "--profile", "p", "--all"])
+        .assert()
+        .success();
     assert!(common::processes_under(&env.ipython_dir).is_empty());
 }

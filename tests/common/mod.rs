@@ -26,7 +26,11 @@ pub fn venv_python() -> PathBuf {
 
 pub fn venv_dir() -> PathBuf {
     let python = venv_python();
-    python.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default()
+    python
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 pub struct Env {
@@ -36,7 +40,10 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
-        let dir = tempfile::Builder::new().prefix("rcluster-test-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("rcluster-test-")
+            .tempdir()
+            .expect("temp dir");
         let ipython_dir = dir.path().join("ipython");
         std::fs::create_dir_all(&ipython_dir).expect("ipython dir");
         Env { dir, ipython_dir }
@@ -97,13 +104,24 @@ impl Env {
 
     /// `rcluster profile create NAME`.
     pub fn create_profile(&self, name: &str) {
-        self.rcluster().args(["profile", "create", name]).assert().success();
+        self.rcluster()
+            .args(["profile", "create", name])
+            .assert()
+            .success();
     }
 
     /// Starts a local cluster and returns its id.
     pub fn start(&self, profile: &str, id: &str, n: u32) {
         self.rcluster()
-            .args(["start", "--profile", profile, "--cluster-id", id, "-n", &n.to_string()])
+            .args([
+                "start",
+                "--profile",
+                profile,
+                "--cluster-id",
+                id,
+                "-n",
+                &n.to_string(),
+            ])
             .assert()
             .success();
     }
@@ -111,7 +129,8 @@ impl Env {
     /// Pids recorded in a cluster file (controller and every engine).
     pub fn recorded_pids(&self, profile: &str, id: &str) -> Vec<i32> {
         let path = self.security(profile).join(format!("cluster-{id}.json"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let doc: serde_json::Value = serde_json::from_str(&text).expect("cluster file json");
         let mut pids = Vec::new();
         collect_pids(&doc, &mut pids);
@@ -125,7 +144,9 @@ impl Env {
                 entries
                     .filter_map(|e| e.ok())
                     .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|name| name.contains(&format!("-{id}.json")) || name.contains(&format!("-{id}-")))
+                    .filter(|name| {
+                        name.contains(&format!("-{id}.json")) || name.contains(&format!("-{id}-"))
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -185,7 +206,10 @@ pub fn processes_under(dir: &Path) -> Vec<i32> {
                 .filter(|pid| alive(*pid))
                 .filter(|pid| {
                     std::fs::read(format!("/proc/{pid}/environ"))
-                        .map(|env| env.split(|b| *b == 0).any(|var| var.starts_with(needle.as_bytes())))
+                        .map(|env| {
+                            env.split(|b| *b == 0)
+                                .any(|var| var.starts_with(needle.as_bytes()))
+                        })
                         .unwrap_or(false)
                 })
                 .collect()
@@ -212,5 +236,8 @@ impl Drop for Env {
 }
 
 fn nix_kill(pid: i32) -> std::io::Result<()> {
-    std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status().map(|_| ())
+    std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .map(|_| ())
 }
