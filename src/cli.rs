@@ -101,9 +101,48 @@ pub struct StartArgs {
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
     pub timeout: f64,
 
+    /// Print every script and command start would run, and run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Split the engines into Slurm jobs of at most K engines each (overrides `[engines] per_job`)
+    #[arg(long, value_name = "K")]
+    pub engines_per_job: Option<u32>,
+
+    #[command(flatten)]
+    pub slurm: SlurmArgs,
+
+    /// Set a template variable (repeatable); overrides `[vars]` and the built-in variables
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = crate::batch::parse_var)]
+    pub vars: Vec<(String, String)>,
+
     /// Extra arguments for the controller, after `--` (as with `ipcluster start -- ARGS`)
     #[arg(last = true, value_name = "CONTROLLER_ARGS")]
     pub controller_args: Vec<String>,
+}
+
+/// Slurm settings that override `[slurm]` in rcluster.toml.
+#[derive(Debug, Args, Default, Clone)]
+pub struct SlurmArgs {
+    /// Slurm partition (`#SBATCH --partition`; template variable `queue`)
+    #[arg(long, value_name = "NAME")]
+    pub partition: Option<String>,
+
+    /// Slurm account to charge (`#SBATCH --account`)
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+
+    /// Slurm quality of service (`#SBATCH --qos`)
+    #[arg(long, value_name = "NAME")]
+    pub qos: Option<String>,
+
+    /// Time limit of each job, in any form `sbatch --time` takes (`#SBATCH --time`)
+    #[arg(long, value_name = "TIME")]
+    pub time: Option<String>,
+
+    /// An extra `#SBATCH` line, e.g. `--directive=--mem=4G` (repeatable)
+    #[arg(long = "directive", value_name = "OPTION", allow_hyphen_values = true)]
+    pub directives: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! What is on disk and what is really running: clusters found in profiles, each process checked
 //! against `/proc` (and rcluster's recorded start times), each batch job against the scheduler.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -9,6 +10,7 @@ use crate::cluster_file::{self, ClusterFile, LauncherEntry};
 use crate::connection;
 use crate::process;
 use crate::profile::Profile;
+use crate::slurm::{self, JobInfo};
 use crate::state::{self, ClusterState};
 
 /// Whether a recorded process may be signalled, and whether it runs.
@@ -261,33 +263,65 @@ impl Cluster {
         connection::registered_engines(&self.profile.log_dir(), &self.cluster_id).unwrap_or(0)
     }
 
-    /// Health from processes alone (batch jobs are judged by the caller, which asks Slurm).
+    /// Health from processes alone; batch jobs count as unknown (see [`Cluster::health_given`]).
     pub fn health(&self) -> Health {
-        let processes = self.processes();
-        if processes.is_empty() {
-            return if self.jobs().is_empty() {
-                Health::Dead
-            } else {
-                Health::Unknown
+        self.health_given(None)
+    }
+
+    /// Health from processes and, for batch jobs, the states Slurm reported (`None`: Slurm could
+    /// not be asked, so jobs are unknown, never "gone").
+    pub fn health_given(&self, jobs: Option<&HashMap<String, JobInfo>>) -> Health {
+        #[derive(PartialEq)]
+        enum Piece {
+            Up,
+            Down,
+            Unknown,
+        }
+        let mut pieces: Vec<(Role, Piece)> = Vec::new();
+        for p in self.processes() {
+            let piece = match p.check {
+                ProcessCheck::Running => Piece::Up,
+                ProcessCheck::Gone | ProcessCheck::Reused => Piece::Down,
+                ProcessCheck::Elsewhere => Piece::Unknown,
             };
+            pieces.push((p.role, piece));
         }
-        if processes.iter().all(|p| p.check == ProcessCheck::Elsewhere) {
-            return Health::Unknown;
+        for (role, id) in self.jobs() {
+            let piece = match jobs.and_then(|states| states.get(&id)) {
+                Some(info) if info.is_active() => Piece::Up,
+                Some(_) => Piece::Down,
+                None => Piece::Unknown,
+            };
+            pieces.push((role, piece));
         }
-        let running = processes
+        let up = pieces.iter().filter(|(_, p)| *p == Piece::Up).count();
+        let unknown = pieces.iter().filter(|(_, p)| *p == Piece::Unknown).count();
+        let controller_up = pieces
             .iter()
-            .filter(|p| p.check == ProcessCheck::Running)
-            .count();
-        let controller_running = processes
-            .iter()
-            .any(|p| p.role == Role::Controller && p.check == ProcessCheck::Running);
-        let has_controller = processes.iter().any(|p| p.role == Role::Controller);
-        if running == 0 {
+            .any(|(r, p)| *r == Role::Controller && *p == Piece::Up);
+        let has_controller = pieces.iter().any(|(r, _)| *r == Role::Controller);
+        if pieces.is_empty() {
             Health::Dead
-        } else if running == processes.len() && (controller_running || !has_controller) {
+        } else if up == pieces.len() && (controller_up || !has_controller) {
             Health::Running
+        } else if up == 0 && unknown == 0 {
+            Health::Dead
+        } else if up == 0 {
+            Health::Unknown
         } else {
             Health::Partial
+        }
+    }
+
+    /// Health, asking Slurm about this cluster's jobs if it has any.
+    pub fn health_with_jobs(&self) -> Health {
+        let ids: Vec<String> = self.jobs().into_iter().map(|(_, id)| id).collect();
+        if ids.is_empty() {
+            return self.health();
+        }
+        match slurm::query(&ids) {
+            Ok(states) => self.health_given(Some(&states)),
+            Err(_) => self.health_given(None),
         }
     }
 

@@ -1,5 +1,6 @@
 //! rcluster: start, list and stop ipyparallel clusters, compatible with `ipcluster`'s files.
 
+pub mod batch;
 pub mod cli;
 pub mod cluster_file;
 pub mod commands;
@@ -16,7 +17,9 @@ pub mod process;
 pub mod profile;
 pub mod settings;
 pub mod shell;
+pub mod slurm;
 pub mod state;
+pub mod template;
 
 use std::ffi::OsString;
 

@@ -6,9 +6,12 @@ use serde_json::{Value, json};
 use crate::cli::{GlobalArgs, ListArgs};
 use crate::commands::start::display_id;
 use crate::ids::unix_now;
-use crate::inventory::{Cluster, Health, ProcessCheck, format_age};
+use std::collections::HashMap;
+
+use crate::inventory::{Cluster, Health, ProcessCheck, Role, format_age};
 use crate::output::Printer;
 use crate::profile::Profile;
+use crate::slurm::{self, JobInfo};
 
 pub fn run(global: &GlobalArgs, args: &ListArgs, printer: Printer) -> Result<()> {
     // As `ipcluster list`: every profile, unless one was named.
@@ -19,14 +22,35 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: Printer) -> Result<()>
     } else {
         Profile::all()?
     };
-    let mut rows = Vec::new();
+    let mut clusters = Vec::new();
     for profile in &profiles {
-        for cluster in Cluster::all_in(profile)? {
-            if let Some(why) = &cluster.file_error {
-                printer.warn(why);
+        clusters.extend(Cluster::all_in(profile)?);
+    }
+    // One squeue call for every job of every cluster listed.
+    let job_ids: Vec<String> = clusters
+        .iter()
+        .flat_map(|c| c.jobs())
+        .map(|(_, id)| id)
+        .collect();
+    let job_states = if job_ids.is_empty() {
+        Some(HashMap::new())
+    } else {
+        match slurm::query(&job_ids) {
+            Ok(states) => Some(states),
+            Err(err) => {
+                printer.warn(format!(
+                    "cannot ask Slurm about jobs, their state is UNKNOWN: {err:#}"
+                ));
+                None
             }
-            rows.push(Row::of(&cluster));
         }
+    };
+    let mut rows = Vec::new();
+    for cluster in &clusters {
+        if let Some(why) = &cluster.file_error {
+            printer.warn(why);
+        }
+        rows.push(Row::of(cluster, job_states.as_ref()));
     }
     if args.json {
         let list: Vec<Value> = rows.iter().map(Row::to_json).collect();
@@ -57,6 +81,15 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: Printer) -> Result<()>
     Ok(())
 }
 
+struct JobRow {
+    job_id: String,
+    role: &'static str,
+    state: String,
+    reason: String,
+    nodes: String,
+    time_left: String,
+}
+
 struct Row {
     profile: String,
     profile_dir: String,
@@ -67,21 +100,26 @@ struct Row {
     launcher: String,
     created: Option<u64>,
     processes: Vec<(i32, &'static str, &'static str)>,
-    jobs: Vec<(String, &'static str)>,
+    jobs: Vec<JobRow>,
     cluster_file: String,
 }
 
 impl Row {
-    fn of(cluster: &Cluster) -> Row {
+    fn of(cluster: &Cluster, job_states: Option<&HashMap<String, JobInfo>>) -> Row {
         let processes = cluster.processes();
         let health = if cluster.file_error.is_some() && cluster.state.is_none() {
             Health::Unknown
         } else {
-            cluster.health()
+            cluster.health_given(job_states)
         };
-        let controller_alive = processes.iter().any(|p| {
-            p.role == crate::inventory::Role::Controller && p.check == ProcessCheck::Running
-        });
+        let jobs = cluster.jobs();
+        let job_state = |id: &str| -> Option<&JobInfo> { job_states?.get(id) };
+        let controller_alive = processes
+            .iter()
+            .any(|p| p.role == Role::Controller && p.check == ProcessCheck::Running)
+            || jobs.iter().any(|(role, id)| {
+                *role == Role::Controller && job_state(id).is_none_or(JobInfo::is_active)
+            });
         Row {
             profile: cluster.profile.label(),
             profile_dir: cluster.profile.dir.to_string_lossy().into_owned(),
@@ -107,10 +145,19 @@ impl Row {
                     (p.pid, p.role.name(), check)
                 })
                 .collect(),
-            jobs: cluster
-                .jobs()
-                .into_iter()
-                .map(|(role, id)| (id, role.name()))
+            jobs: jobs
+                .iter()
+                .map(|(role, id)| {
+                    let info = job_state(id);
+                    JobRow {
+                        job_id: id.clone(),
+                        role: role.name(),
+                        state: info.map_or("UNKNOWN".to_string(), |i| i.state.clone()),
+                        reason: info.map(|i| i.reason.clone()).unwrap_or_default(),
+                        nodes: info.map(|i| i.nodes.clone()).unwrap_or_default(),
+                        time_left: info.map(|i| i.time_left.clone()).unwrap_or_default(),
+                    }
+                })
                 .collect(),
             cluster_file: crate::cluster_file::path(
                 &cluster.profile.security_dir(),
@@ -133,7 +180,10 @@ impl Row {
             "created": self.created,
             "age_seconds": self.created.map(|c| unix_now().saturating_sub(c)),
             "processes": self.processes.iter().map(|(pid, role, state)| json!({"pid": pid, "role": role, "state": state})).collect::<Vec<_>>(),
-            "jobs": self.jobs.iter().map(|(id, role)| json!({"job_id": id, "role": role})).collect::<Vec<_>>(),
+            "jobs": self.jobs.iter().map(|j| json!({
+                "job_id": j.job_id, "role": j.role, "state": j.state, "reason": j.reason,
+                "nodes": j.nodes, "time_left": j.time_left,
+            })).collect::<Vec<_>>(),
             "cluster_file": self.cluster_file,
         })
     }

@@ -1,5 +1,5 @@
 //! `rcluster start`: controller, then engines, then (by default) wait until the controller has
-//! registered them all. Any failure on the way stops what was started.
+//! registered them all. Any failure on the way, or a signal, stops what was started.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -7,35 +7,43 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+use crate::batch::{Builtin, Role, ScriptRequest};
 use crate::cli::{GlobalArgs, StartArgs};
-use crate::cluster_file::{self, ClusterHeader};
+use crate::cluster_file::{self, BatchState, ClusterHeader};
 use crate::connection;
 use crate::error::{EXIT_ALREADY_RUNNING, Failure};
 use crate::ids;
 use crate::interrupt;
 use crate::inventory::{self, Health};
-use crate::launcher::{self, StartedProcess, local};
+use crate::launcher::{self, StartedProcess, local, mpi};
 use crate::lock::Lock;
 use crate::output::Printer;
 use crate::process;
 use crate::profile::{Profile, check_name};
 use crate::settings::{ControllerLauncher, EngineLauncher, ProfileConfig, resolve_python};
-use crate::state::{self, ClusterState, ProcessRecord};
+use crate::slurm;
+use crate::state::{self, ClusterState, JobRecord, ProcessRecord};
 
 /// Default heartbeat period (`ipcontroller --ping`), in ms. ipyparallel's 3000 ms makes engines
 /// wait one or two periods (about 6 s) to register; 500 ms brings that near 1 s (interop §7).
 pub const DEFAULT_HEARTBEAT_MS: u64 = 500;
 
+/// How often Slurm is asked about the cluster's jobs while start waits.
+const SLURM_POLL: Duration = Duration::from_secs(1);
+
 pub fn run(global: &GlobalArgs, args: &StartArgs, printer: Printer) -> Result<()> {
     let profile = Profile::from_args(global)?;
-    if profile.name.as_deref() == Some("default") && global.profile_dir.is_none() {
+    if profile.name.as_deref() == Some("default") && global.profile_dir.is_none() && !args.dry_run {
         // IPython always creates profile_default; so does rcluster.
         profile.ensure_layout()?;
-    } else {
+    } else if !args.dry_run {
         profile.require()?;
     }
-    profile.ensure_layout()?;
-    let mut config = profile.load_config()?;
+    let mut config = if profile.exists() {
+        profile.load_config()?
+    } else {
+        ProfileConfig::default()
+    };
     apply_overrides(&mut config, args)?;
 
     let cluster_id = match &args.cluster_id {
@@ -46,33 +54,32 @@ pub fn run(global: &GlobalArgs, args: &StartArgs, printer: Printer) -> Result<()
         }
         None => ids::new_cluster_id(),
     };
-    let n = match config.engines.n {
-        Some(0) => return Err(Failure::usage("the number of engines must be at least 1").into()),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
-    };
     let timeout = Duration::try_from_secs_f64(args.timeout).map_err(|_| {
         Failure::usage(format!(
             "invalid --timeout `{}`: give seconds, e.g. 60",
             args.timeout
         ))
     })?;
-
-    let _lock = Lock::acquire(&profile.security_dir(), &cluster_id)?;
-    refuse_if_running(&profile, &cluster_id, &printer)?;
     let python = resolve_python(&config.python)?;
+    let plan = Plan::new(&profile, cluster_id, config, python, args.vars.clone())?;
+    if args.dry_run {
+        return plan.print_dry_run();
+    }
+    profile.ensure_layout()?;
+
+    let _lock = Lock::acquire(&profile.security_dir(), &plan.cluster_id)?;
+    refuse_if_running(&profile, &plan.cluster_id, &printer)?;
 
     interrupt::install();
-    let mut launch = Launch::new(&profile, cluster_id, n, config, python);
-    let result = launch.run(args.no_wait, timeout, &printer);
-    match result {
+    let mut launch = Launch::new(plan);
+    match launch.run(args.no_wait, timeout, &printer) {
         Ok(()) => {
             launch.print_summary(args.no_wait, &printer);
             Ok(())
         }
         Err(err) => {
             printer.status("start failed; stopping what was started");
-            launch.rollback();
+            launch.rollback(&printer);
             Err(err)
         }
     }
@@ -88,25 +95,32 @@ fn apply_overrides(config: &mut ProfileConfig, args: &StartArgs) -> Result<()> {
     if let Some(engines) = args.engines {
         config.engines.launcher = engines;
     }
+    if let Some(k) = args.engines_per_job {
+        config.engines.per_job = Some(k);
+    }
+    let slurm = &args.slurm;
+    let set = |field: &mut Option<String>, value: &Option<String>| {
+        if value.is_some() {
+            field.clone_from(value);
+        }
+    };
+    set(&mut config.slurm.partition, &slurm.partition);
+    set(&mut config.slurm.account, &slurm.account);
+    set(&mut config.slurm.qos, &slurm.qos);
+    set(&mut config.slurm.time, &slurm.time);
+    config
+        .slurm
+        .directives
+        .extend(slurm.directives.iter().cloned());
     config
         .controller
         .args
         .extend(args.controller_args.iter().cloned());
-    if config.controller.launcher != ControllerLauncher::Local {
-        return Err(Failure::usage(format!(
-            "the `{}` controller launcher is not available yet",
-            config.controller.launcher.name()
-        ))
-        .hint("use `--controller local`")
-        .into());
+    if config.engines.n == Some(0) {
+        return Err(Failure::usage("the number of engines must be at least 1").into());
     }
-    if config.engines.launcher != EngineLauncher::Local {
-        return Err(Failure::usage(format!(
-            "the `{}` engine launcher is not available yet",
-            config.engines.launcher.name()
-        ))
-        .hint("use `--engines local`")
-        .into());
+    if config.engines.per_job == Some(0) {
+        return Err(Failure::usage("`--engines-per-job` must be at least 1").into());
     }
     Ok(())
 }
@@ -116,30 +130,32 @@ fn refuse_if_running(profile: &Profile, cluster_id: &str, printer: &Printer) -> 
     let Some(existing) = inventory::Cluster::load(profile, cluster_id)? else {
         return Ok(());
     };
-    match existing.health() {
-        Health::Dead => {
-            printer.verbose(format!("removing the files of dead cluster `{cluster_id}`"));
-            for file in existing.files(false) {
-                crate::fsutil::remove_inside(&profile.dir, &file)?;
-            }
-            Ok(())
+    let health = existing.health_with_jobs();
+    if health == Health::Dead {
+        printer.verbose(format!(
+            "removing the files of dead cluster `{}`",
+            display_id(cluster_id)
+        ));
+        for file in existing.files(false) {
+            crate::fsutil::remove_inside(&profile.dir, &file)?;
         }
-        health => Err(Failure::new(
-            EXIT_ALREADY_RUNNING,
-            format!(
-                "cluster `{}` is already {} in profile `{}`",
-                display_id(cluster_id),
-                health.name(),
-                profile.label()
-            ),
-        )
-        .hint(format!(
-            "stop it first with `rcluster stop {} --cluster-id {}`, or choose another `--cluster-id`",
-            profile.cli_args(),
-            crate::shell::quote(cluster_id)
-        ))
-        .into()),
+        return Ok(());
     }
+    Err(Failure::new(
+        EXIT_ALREADY_RUNNING,
+        format!(
+            "cluster `{}` is already {} in profile `{}`",
+            display_id(cluster_id),
+            health.name(),
+            profile.label()
+        ),
+    )
+    .hint(format!(
+        "stop it first with `rcluster stop {} --cluster-id {}`, or choose another `--cluster-id`",
+        profile.cli_args(),
+        crate::shell::quote(cluster_id)
+    ))
+    .into())
 }
 
 pub fn display_id(cluster_id: &str) -> &str {
@@ -150,72 +166,412 @@ pub fn display_id(cluster_id: &str) -> &str {
     }
 }
 
-/// A start in progress: what has been started so far, so it can be saved or rolled back.
-struct Launch<'a> {
+/// The first IPv4 address of an interface that is up and not loopback: where engines on other
+/// hosts can reach a controller on this one. (The host name is no good on Debian-like systems,
+/// where it resolves to 127.0.1.1.)
+pub fn reachable_ipv4() -> Option<String> {
+    use nix::net::if_::InterfaceFlags;
+    let addrs = nix::ifaddrs::getifaddrs().ok()?;
+    addrs
+        .filter(|a| {
+            a.flags.contains(InterfaceFlags::IFF_UP)
+                && !a.flags.contains(InterfaceFlags::IFF_LOOPBACK)
+        })
+        .find_map(|a| {
+            let ip = a.address?.as_sockaddr_in()?.ip();
+            (!ip.is_loopback() && !ip.is_link_local()).then(|| ip.to_string())
+        })
+}
+
+/// Everything decided before anything runs: ids, commands, addresses, engine sets.
+struct Plan<'a> {
     profile: &'a Profile,
     cluster_id: String,
     n: u32,
     config: ProfileConfig,
     python: PathBuf,
+    cli_vars: Vec<(String, String)>,
+    controller_ip: String,
+    controller_location: String,
+    /// `--ping` and `[controller] args`: what ipyparallel records as `controller_args`.
     controller_args: Vec<String>,
-    controller: Option<StartedProcess>,
-    engine_sets: Vec<(String, Vec<StartedProcess>)>,
-    state: ClusterState,
-    started_at: Instant,
-    registered: usize,
+    /// Engines per engine set (one set per Slurm job when split).
+    set_sizes: Vec<u32>,
 }
 
-impl<'a> Launch<'a> {
+impl<'a> Plan<'a> {
     fn new(
         profile: &'a Profile,
         cluster_id: String,
-        n: u32,
         config: ProfileConfig,
         python: PathBuf,
-    ) -> Self {
-        let mut controller_args = Vec::new();
+        cli_vars: Vec<(String, String)>,
+    ) -> Result<Self> {
+        let n = config
+            .engines
+            .n
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
+        let remote_engines = matches!(
+            config.engines.launcher,
+            EngineLauncher::Slurm | EngineLauncher::SlurmMpi
+        );
+        let remote_controller = config.controller.launcher == ControllerLauncher::Slurm;
+        // Engines on other nodes need a controller that listens beyond loopback, at an address
+        // they can reach.
+        let controller_ip = match &config.controller.ip {
+            Some(ip) => ip.clone(),
+            None if remote_engines || remote_controller => "0.0.0.0".to_string(),
+            None => String::new(),
+        };
+        let controller_location = match &config.controller.location {
+            Some(location) => location.clone(),
+            None if remote_engines && !remote_controller => reachable_ipv4().unwrap_or_default(),
+            None => String::new(),
+        };
         let heartbeat = config
             .controller
             .heartbeat_ms
             .unwrap_or(DEFAULT_HEARTBEAT_MS);
-        controller_args.push(format!("--ping={heartbeat}"));
+        let mut controller_args = vec![format!("--ping={heartbeat}")];
         controller_args.extend(config.controller.args.iter().cloned());
-        let state = ClusterState {
-            version: 1,
-            cluster_id: cluster_id.clone(),
-            rcluster_version: env!("CARGO_PKG_VERSION").to_string(),
-            created: ids::unix_now(),
-            host: process::hostname(),
-            boot_id: process::boot_id(),
-            requested: n,
-            processes: Vec::new(),
-            jobs: Vec::new(),
-            files: Vec::new(),
+        let set_sizes = match (config.engines.launcher, config.engines.per_job) {
+            (EngineLauncher::Slurm | EngineLauncher::SlurmMpi, Some(k)) if k < n => {
+                let mut sizes = vec![k; (n / k) as usize];
+                if !n.is_multiple_of(k) {
+                    sizes.push(n % k);
+                }
+                sizes
+            }
+            _ => vec![n],
         };
-        Launch {
+        Ok(Plan {
             profile,
             cluster_id,
             n,
             config,
             python,
+            cli_vars,
+            controller_ip,
+            controller_location,
             controller_args,
+            set_sizes,
+        })
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        launcher::cluster_env(&self.profile.dir, &self.cluster_id)
+    }
+
+    fn controller_program(&self) -> Vec<String> {
+        vec![
+            self.python.to_string_lossy().into_owned(),
+            "-m".into(),
+            "ipyparallel.controller".into(),
+        ]
+    }
+
+    /// `--ip`, `--location`, then `controller_args`, in the order ipp.Cluster passes them.
+    fn controller_program_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if !self.controller_ip.is_empty() {
+            args.push(format!("--ip={}", self.controller_ip));
+        }
+        if !self.controller_location.is_empty() {
+            args.push(format!("--location={}", self.controller_location));
+        }
+        args.extend(self.controller_args.iter().cloned());
+        args
+    }
+
+    fn engine_program(&self) -> Vec<String> {
+        let mut program = vec![
+            self.python.to_string_lossy().into_owned(),
+            "-m".into(),
+            "ipyparallel.engine".into(),
+        ];
+        if matches!(
+            self.config.engines.launcher,
+            EngineLauncher::Mpi | EngineLauncher::SlurmMpi
+        ) {
+            program.push("--mpi".into());
+        }
+        program
+    }
+
+    fn controller_log(&self) -> PathBuf {
+        self.profile
+            .log_dir()
+            .join(local::controller_log_name(&self.cluster_id))
+    }
+
+    fn engines_log(&self, set_id: &str) -> PathBuf {
+        self.profile.log_dir().join(format!(
+            "ipengine-{}-{set_id}-{}.log",
+            self.cluster_id,
+            std::process::id()
+        ))
+    }
+
+    fn script_path(&self, role: &str) -> PathBuf {
+        self.profile
+            .log_dir()
+            .join(format!("rcluster-{}-{role}.sbatch", self.cluster_id))
+    }
+
+    fn controller_script(&self, env: &[(String, String)]) -> Result<crate::batch::Script> {
+        let program = self.controller_program();
+        let args = self.controller_program_args();
+        let output = self.controller_log();
+        ScriptRequest {
+            role: Role::Controller,
+            n: 1,
+            profile_dir: &self.profile.dir,
+            cluster_id: &self.cluster_id,
+            output_file: &output,
+            program: &program,
+            program_args: &args,
+            env,
+            slurm: &self.config.slurm,
+            template: self.config.controller.template.as_deref(),
+            builtin: Builtin::SlurmController,
+            vars: &self.config.vars,
+            cli_vars: &self.cli_vars,
+        }
+        .render()
+    }
+
+    fn engine_script(
+        &self,
+        n: u32,
+        set_id: &str,
+        env: &[(String, String)],
+    ) -> Result<crate::batch::Script> {
+        let program = self.engine_program();
+        let output = self.engines_log(set_id);
+        ScriptRequest {
+            role: Role::Engines,
+            n,
+            profile_dir: &self.profile.dir,
+            cluster_id: &self.cluster_id,
+            output_file: &output,
+            program: &program,
+            program_args: &self.config.engines.args,
+            env,
+            slurm: &self.config.slurm,
+            template: self.config.engines.template.as_deref(),
+            builtin: if self.config.engines.launcher == EngineLauncher::SlurmMpi {
+                Builtin::SlurmMpiEngines
+            } else {
+                Builtin::SlurmEngines
+            },
+            vars: &self.config.vars,
+            cli_vars: &self.cli_vars,
+        }
+        .render()
+    }
+
+    /// `--dry-run`: every command and script, nothing run. Secrets are shown as placeholders.
+    fn print_dry_run(&self) -> Result<()> {
+        let env = self.env();
+        let env_line = |env: &[(String, String)]| {
+            env.iter()
+                .map(|(k, v)| format!("{k}={}", crate::shell::quote(v)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        println!(
+            "# cluster `{}` in `{}`",
+            display_id(&self.cluster_id),
+            self.profile.dir.display()
+        );
+        let controller_cmd: Vec<String> = self
+            .controller_program()
+            .into_iter()
+            .chain(self.controller_program_args())
+            .collect();
+        match self.config.controller.launcher {
+            ControllerLauncher::Local => {
+                println!(
+                    "# controller (local), output to {}",
+                    self.controller_log().display()
+                );
+                println!("{} {}", env_line(&env), crate::shell::join(&controller_cmd));
+            }
+            ControllerLauncher::Mpi => {
+                println!(
+                    "# controller (mpi), output to {}",
+                    self.controller_log().display()
+                );
+                let env = mpi::env(&self.config.mpi, &env);
+                println!(
+                    "{} {}",
+                    env_line(&env),
+                    crate::shell::join(&mpi::argv(&self.config.mpi, 1, &controller_cmd))
+                );
+            }
+            ControllerLauncher::Slurm => {
+                let script = self.controller_script(&env)?;
+                let path = self.script_path("controller");
+                println!(
+                    "# controller (slurm) from {}: {}",
+                    script.source,
+                    path.display()
+                );
+                print!("{}", script.text);
+                if !script.text.ends_with('\n') {
+                    println!();
+                }
+                println!(
+                    "{} sbatch --parsable {}",
+                    env_line(&env),
+                    crate::shell::quote(&path.to_string_lossy())
+                );
+            }
+        }
+        let mut engine_env = env.clone();
+        engine_env.push((
+            "IPP_CONNECTION_INFO".into(),
+            "<engine-connection-info>".into(),
+        ));
+        let engine_cmd: Vec<String> = self
+            .engine_program()
+            .into_iter()
+            .chain(self.config.engines.args.iter().cloned())
+            .collect();
+        for (i, &n) in self.set_sizes.iter().enumerate() {
+            let set_id = format!(
+                "{}{}",
+                ids::unix_now(),
+                if i == 0 {
+                    String::new()
+                } else {
+                    format!("-{i}")
+                }
+            );
+            match self.config.engines.launcher {
+                EngineLauncher::Local => {
+                    println!("# {n} engines (local), each:");
+                    println!(
+                        "{} {}",
+                        env_line(&engine_env),
+                        crate::shell::join(&engine_cmd)
+                    );
+                }
+                EngineLauncher::Mpi => {
+                    println!(
+                        "# {n} engines (mpi), output to {}",
+                        self.engines_log(&set_id).display()
+                    );
+                    let env = mpi::env(&self.config.mpi, &engine_env);
+                    println!(
+                        "{} {}",
+                        env_line(&env),
+                        crate::shell::join(&mpi::argv(&self.config.mpi, n, &engine_cmd))
+                    );
+                }
+                EngineLauncher::Slurm | EngineLauncher::SlurmMpi => {
+                    let script = self.engine_script(n, &set_id, &engine_env)?;
+                    let path = self.script_path(&format!("engines-{set_id}"));
+                    println!(
+                        "# {n} engines ({}) from {}: {}",
+                        self.config.engines.launcher.name(),
+                        script.source,
+                        path.display()
+                    );
+                    print!("{}", script.text);
+                    if !script.text.ends_with('\n') {
+                        println!();
+                    }
+                    println!(
+                        "{} sbatch --parsable {}",
+                        env_line(&engine_env),
+                        crate::shell::quote(&path.to_string_lossy())
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A batch job rcluster submitted.
+#[derive(Debug)]
+struct SubmittedJob {
+    job_id: String,
+    n: u32,
+    output_file: PathBuf,
+    template: String,
+}
+
+#[derive(Debug)]
+enum ControllerRun {
+    Process {
+        launcher: &'static str,
+        process: StartedProcess,
+    },
+    Job(SubmittedJob),
+}
+
+#[derive(Debug)]
+enum EngineSetRun {
+    Local(Vec<StartedProcess>),
+    Mpi { process: StartedProcess, n: u32 },
+    Job(SubmittedJob),
+}
+
+/// A start in progress: what has been started so far, so it can be saved or rolled back.
+struct Launch<'a> {
+    plan: Plan<'a>,
+    controller: Option<ControllerRun>,
+    engine_sets: Vec<(String, EngineSetRun)>,
+    state: ClusterState,
+    started_at: Instant,
+    registered: usize,
+    last_slurm_poll: Option<Instant>,
+    slurm_states: std::collections::HashMap<String, slurm::JobInfo>,
+    reported: String,
+}
+
+impl<'a> Launch<'a> {
+    fn new(plan: Plan<'a>) -> Self {
+        let state = ClusterState {
+            version: 1,
+            cluster_id: plan.cluster_id.clone(),
+            rcluster_version: env!("CARGO_PKG_VERSION").to_string(),
+            created: ids::unix_now(),
+            host: process::hostname(),
+            boot_id: process::boot_id(),
+            requested: plan.n,
+            processes: Vec::new(),
+            jobs: Vec::new(),
+            files: Vec::new(),
+        };
+        Launch {
+            plan,
             controller: None,
             engine_sets: Vec::new(),
             state,
             started_at: Instant::now(),
             registered: 0,
+            last_slurm_poll: None,
+            slurm_states: Default::default(),
+            reported: String::new(),
         }
     }
 
-    fn security(&self) -> PathBuf {
-        self.profile.security_dir()
+    fn profile(&self) -> &Profile {
+        self.plan.profile
+    }
+
+    fn cluster_id(&self) -> &str {
+        &self.plan.cluster_id
     }
 
     fn run(&mut self, no_wait: bool, timeout: Duration, printer: &Printer) -> Result<()> {
         let deadline = self.started_at + timeout;
         self.remove_stale_controller_files()?;
         self.start_controller(printer)?;
-        let engine_info = self.wait_for_connection_files(deadline)?;
+        let engine_info = self.wait_for_connection_files(deadline, timeout, printer)?;
         self.start_engines(&engine_info, printer)?;
         if !no_wait {
             self.wait_for_engines(deadline, timeout, printer)?;
@@ -226,95 +582,258 @@ impl<'a> Launch<'a> {
     /// Connection files and the hub's engine file left by an earlier cluster of the same id
     /// would let engines connect to a dead controller, or count engines that are gone.
     fn remove_stale_controller_files(&self) -> Result<()> {
-        let security = self.security();
+        let security = self.profile().security_dir();
         for path in [
-            connection::connection_file(&security, &self.cluster_id, "client"),
-            connection::connection_file(&security, &self.cluster_id, "engine"),
-            connection::engine_state_file(&self.profile.log_dir(), &self.cluster_id),
+            connection::connection_file(&security, self.cluster_id(), "client"),
+            connection::connection_file(&security, self.cluster_id(), "engine"),
+            connection::engine_state_file(&self.profile().log_dir(), self.cluster_id()),
         ] {
-            crate::fsutil::remove_inside(&self.profile.dir, &path)?;
+            crate::fsutil::remove_inside(&self.profile().dir, &path)?;
         }
         Ok(())
     }
 
-    fn env(&self) -> Vec<(String, String)> {
-        launcher::cluster_env(&self.profile.dir, &self.cluster_id)
-    }
-
-    fn controller_argv_extra(&self) -> Vec<String> {
-        let mut args = Vec::new();
-        if let Some(ip) = &self.config.controller.ip {
-            args.push(format!("--ip={ip}"));
-        }
-        if let Some(location) = &self.config.controller.location {
-            args.push(format!("--location={location}"));
-        }
-        args.extend(self.controller_args.iter().cloned());
-        args
-    }
-
-    fn start_controller(&mut self, printer: &Printer) -> Result<()> {
-        let args = self.controller_argv_extra();
-        let process = local::start_controller(
-            &self.python,
-            &args,
-            &self.env(),
-            &self.profile.log_dir(),
-            &self.cluster_id,
-        )
-        .with_context(|| {
-            format!(
-                "cannot start the controller with `{}`",
-                self.python.display()
-            )
-        })?;
-        printer.verbose(format!(
-            "controller pid {} (log `{}`)",
-            process.pid,
-            process.output_file.display()
-        ));
+    fn record_process(&mut self, process: &StartedProcess, role: &str) {
         self.state.processes.push(ProcessRecord {
             pid: process.pid,
             start_time: process.start_time,
-            role: "controller".into(),
+            role: role.into(),
         });
-        self.controller = Some(process);
+    }
+
+    /// Renders and submits a batch script; records the job and the script.
+    fn submit(
+        &mut self,
+        script: crate::batch::Script,
+        path: PathBuf,
+        env: &[(String, String)],
+        role: &str,
+        n: u32,
+        output_file: PathBuf,
+    ) -> Result<SubmittedJob> {
+        crate::fsutil::write_atomic(&path, script.text.as_bytes(), 0o700)?;
+        self.state.files.push(path.clone());
+        if let Some(dir) = output_file.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create `{}`", dir.display()))?;
+        }
+        let job_id = slurm::submit(&path, env).with_context(|| {
+            format!(
+                "cannot submit the {role} job (script `{}`, {})",
+                path.display(),
+                script.source
+            )
+        })?;
+        self.state.jobs.push(JobRecord {
+            job_id: job_id.clone(),
+            role: role.into(),
+            script: Some(path),
+        });
+        Ok(SubmittedJob {
+            job_id,
+            n,
+            output_file,
+            template: script.template,
+        })
+    }
+
+    fn start_controller(&mut self, printer: &Printer) -> Result<()> {
+        let env = self.plan.env();
+        let program: Vec<String> = self
+            .plan
+            .controller_program()
+            .into_iter()
+            .chain(self.plan.controller_program_args())
+            .collect();
+        let log = self.plan.controller_log();
+        let run = match self.plan.config.controller.launcher {
+            ControllerLauncher::Local => {
+                let process = StartedProcess::spawn(&program, &env, log).with_context(|| {
+                    format!(
+                        "cannot start the controller with `{}`",
+                        self.plan.python.display()
+                    )
+                })?;
+                self.record_process(&process, "controller");
+                printer.verbose(format!("controller pid {}", process.pid));
+                ControllerRun::Process {
+                    launcher: "local",
+                    process,
+                }
+            }
+            ControllerLauncher::Mpi => {
+                let env = mpi::env(&self.plan.config.mpi, &env);
+                let process = mpi::start(&self.plan.config.mpi, 1, &program, &env, &log)
+                    .context("cannot start the controller with mpiexec")?;
+                self.record_process(&process, "controller");
+                ControllerRun::Process {
+                    launcher: "mpi",
+                    process,
+                }
+            }
+            ControllerLauncher::Slurm => {
+                let script = self.plan.controller_script(&env)?;
+                let path = self.plan.script_path("controller");
+                let job = self.submit(script, path, &env, "controller", 1, log)?;
+                printer.status(format!("submitted controller job {}", job.job_id));
+                ControllerRun::Job(job)
+            }
+        };
+        self.controller = Some(run);
         self.save()
     }
 
+    /// Asks Slurm about every job at most once per [`SLURM_POLL`]; a failing query leaves the
+    /// last known states (the scheduler may be briefly unreachable).
+    fn poll_slurm(&mut self, printer: &Printer) {
+        if self.state.jobs.is_empty()
+            || self
+                .last_slurm_poll
+                .is_some_and(|t| t.elapsed() < SLURM_POLL)
+        {
+            return;
+        }
+        self.last_slurm_poll = Some(Instant::now());
+        let ids: Vec<String> = self.state.jobs.iter().map(|j| j.job_id.clone()).collect();
+        match slurm::query(&ids) {
+            Ok(states) => self.slurm_states = states,
+            Err(err) => printer.verbose(format!(
+                "cannot ask Slurm about the jobs (will retry): {err:#}"
+            )),
+        }
+    }
+
+    /// The first job that has ended, with its role and state.
+    fn ended_job(&self) -> Option<(String, String, String)> {
+        self.state.jobs.iter().find_map(|job| {
+            let info = self.slurm_states.get(&job.job_id)?;
+            (!info.is_active()).then(|| (job.role.clone(), job.job_id.clone(), info.describe()))
+        })
+    }
+
+    fn job_output(&self, job_id: &str) -> Option<PathBuf> {
+        if let Some(ControllerRun::Job(job)) = &self.controller
+            && job.job_id == job_id
+        {
+            return Some(job.output_file.clone());
+        }
+        self.engine_sets.iter().find_map(|(_, set)| match set {
+            EngineSetRun::Job(job) if job.job_id == job_id => Some(job.output_file.clone()),
+            _ => None,
+        })
+    }
+
+    /// Fails when a process or job of the cluster has ended while start still waits for it.
+    fn check_alive(&mut self, printer: &Printer) -> Result<()> {
+        check_interrupt()?;
+        if let Some(ControllerRun::Process { process, .. }) = &mut self.controller
+            && !process.running()
+        {
+            return Err(Failure::error(format!(
+                "the controller exited before the cluster was ready{}",
+                log_excerpt(&process.output_file)
+            ))
+            .hint(format!(
+                "check that `{} -m ipyparallel.controller` works in this environment",
+                self.plan.python.display()
+            ))
+            .into());
+        }
+        for (_, set) in &mut self.engine_sets {
+            let dead = match set {
+                EngineSetRun::Local(engines) => engines
+                    .iter_mut()
+                    .find_map(|e| (!e.running()).then_some(&*e)),
+                EngineSetRun::Mpi { process, .. } => (!process.running()).then_some(&*process),
+                EngineSetRun::Job(_) => None,
+            };
+            if let Some(dead) = dead {
+                return Err(Failure::error(format!(
+                    "engine process {} exited before registering{}",
+                    dead.pid,
+                    log_excerpt(&dead.output_file)
+                ))
+                .hint("check that ipyparallel's engine runs in this Python environment")
+                .into());
+            }
+        }
+        self.poll_slurm(printer);
+        if let Some((role, job_id, state)) = self.ended_job() {
+            let log = self
+                .job_output(&job_id)
+                .map(|p| log_excerpt(&p))
+                .unwrap_or_default();
+            return Err(Failure::error(format!(
+                "the {role} job {job_id} ended ({state}) before the cluster was ready{log}"
+            ))
+            .hint("`sacct -j JOBID` or the job's output file tells why it ended")
+            .into());
+        }
+        Ok(())
+    }
+
+    /// One status line whenever what is being waited for changes.
+    fn report(&mut self, printer: &Printer, what: String) {
+        if what != self.reported {
+            printer.status(&what);
+            self.reported = what;
+        }
+    }
+
+    fn jobs_summary(&self) -> String {
+        self.state
+            .jobs
+            .iter()
+            .filter_map(|job| {
+                let info = self.slurm_states.get(&job.job_id)?;
+                Some(format!(
+                    "{} job {} {}",
+                    job.role,
+                    job.job_id,
+                    info.describe()
+                ))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     /// Waits until the controller has written both connection files; returns the engine file.
-    fn wait_for_connection_files(&mut self, deadline: Instant) -> Result<String> {
-        let security = self.security();
-        let engine_file = connection::connection_file(&security, &self.cluster_id, "engine");
-        let client_file = connection::connection_file(&security, &self.cluster_id, "client");
+    fn wait_for_connection_files(
+        &mut self,
+        deadline: Instant,
+        timeout: Duration,
+        printer: &Printer,
+    ) -> Result<String> {
+        let security = self.profile().security_dir();
+        let engine_file = connection::connection_file(&security, self.cluster_id(), "engine");
+        let client_file = connection::connection_file(&security, self.cluster_id(), "client");
         let mut delay = Duration::from_millis(10);
         loop {
-            check_interrupt()?;
             if let (Some(engine), Some(_)) = (
                 connection::read_complete(&engine_file),
                 connection::read_complete(&client_file),
             ) {
                 return Ok(engine);
             }
-            let controller = self.controller.as_mut().context("no controller")?;
-            if !controller.running() {
-                return Err(Failure::error(format!(
-                    "the controller exited before writing its connection files{}",
-                    log_excerpt(&controller.output_file)
-                ))
-                .hint(format!(
-                    "check that `{} -m ipyparallel.controller` works in this environment",
-                    self.python.display()
-                ))
-                .into());
+            self.check_alive(printer)?;
+            if !self.state.jobs.is_empty() {
+                let summary = format!("waiting for the controller: {}", self.jobs_summary());
+                self.report(printer, summary);
             }
             if Instant::now() >= deadline {
+                let state = self.jobs_summary();
+                let log = match &self.controller {
+                    Some(ControllerRun::Process { process, .. }) => {
+                        log_excerpt(&process.output_file)
+                    }
+                    _ => String::new(),
+                };
                 return Err(Failure::error(format!(
-                    "the controller did not write `{}` in time{}",
-                    engine_file.display(),
-                    log_excerpt(&controller.output_file)
+                    "the controller did not write its connection files within {:.0} s{}{log}",
+                    timeout.as_secs_f64(),
+                    if state.is_empty() { String::new() } else { format!(" ({state})") }
                 ))
-                .hint("raise `--timeout`")
+                .hint("raise `--timeout`; a queued controller job starts when Slurm finds room for it")
                 .into());
             }
             std::thread::sleep(delay);
@@ -323,32 +842,72 @@ impl<'a> Launch<'a> {
     }
 
     fn start_engines(&mut self, engine_info: &str, printer: &Printer) -> Result<()> {
-        let taken: Vec<String> = self.engine_sets.iter().map(|(id, _)| id.clone()).collect();
-        let set_id = ids::new_engine_set_id(&taken);
-        let mut env = self.env();
+        let mut env = self.plan.env();
         // As ipp.Cluster does: engines get the connection info directly and never read a file
         // that might be stale.
         env.push(("IPP_CONNECTION_INFO".into(), engine_info.to_string()));
-        let (engines, result) = local::start_engines(
-            &self.python,
-            &self.config.engines.args,
-            &env,
-            &self.profile.log_dir(),
-            &self.cluster_id,
-            &set_id,
-            self.n,
-        );
-        printer.verbose(format!("started {} engines", engines.len()));
-        for engine in &engines {
-            self.state.processes.push(ProcessRecord {
-                pid: engine.pid,
-                start_time: engine.start_time,
-                role: "engines".into(),
-            });
+        let program = self.plan.engine_program();
+        let args = self.plan.config.engines.args.clone();
+        for n in self.plan.set_sizes.clone() {
+            let taken: Vec<String> = self.engine_sets.iter().map(|(id, _)| id.clone()).collect();
+            let set_id = ids::new_engine_set_id(&taken);
+            let result = self.start_engine_set(&set_id, n, &program, &args, &env, printer);
+            self.save()?;
+            result?;
         }
-        self.engine_sets.push((set_id, engines));
-        self.save()?;
-        result.context("cannot start the engines")
+        Ok(())
+    }
+
+    fn start_engine_set(
+        &mut self,
+        set_id: &str,
+        n: u32,
+        program: &[String],
+        args: &[String],
+        env: &[(String, String)],
+        printer: &Printer,
+    ) -> Result<()> {
+        let argv: Vec<String> = program.iter().chain(args).cloned().collect();
+        match self.plan.config.engines.launcher {
+            EngineLauncher::Local => {
+                let (engines, result) = local::start_engines(
+                    &argv,
+                    env,
+                    &self.plan.profile.log_dir(),
+                    &self.plan.cluster_id,
+                    set_id,
+                    n,
+                );
+                for engine in &engines {
+                    self.record_process(engine, "engines");
+                }
+                printer.verbose(format!("started {} local engines", engines.len()));
+                self.engine_sets
+                    .push((set_id.to_string(), EngineSetRun::Local(engines)));
+                result.context("cannot start the engines")
+            }
+            EngineLauncher::Mpi => {
+                let env = mpi::env(&self.plan.config.mpi, env);
+                let log = self.plan.engines_log(set_id);
+                let process = mpi::start(&self.plan.config.mpi, n, &argv, &env, &log)
+                    .context("cannot start the engines with mpiexec")?;
+                self.record_process(&process, "engines");
+                printer.verbose(format!("mpiexec pid {} for {n} engines", process.pid));
+                self.engine_sets
+                    .push((set_id.to_string(), EngineSetRun::Mpi { process, n }));
+                Ok(())
+            }
+            EngineLauncher::Slurm | EngineLauncher::SlurmMpi => {
+                let script = self.plan.engine_script(n, set_id, env)?;
+                let path = self.plan.script_path(&format!("engines-{set_id}"));
+                let log = self.plan.engines_log(set_id);
+                let job = self.submit(script, path, env, "engines", n, log)?;
+                printer.status(format!("submitted engine job {} ({n} engines)", job.job_id));
+                self.engine_sets
+                    .push((set_id.to_string(), EngineSetRun::Job(job)));
+                Ok(())
+            }
+        }
     }
 
     fn wait_for_engines(
@@ -357,45 +916,37 @@ impl<'a> Launch<'a> {
         timeout: Duration,
         printer: &Printer,
     ) -> Result<()> {
-        let log_dir = self.profile.log_dir();
+        let log_dir = self.profile().log_dir();
+        let n = self.plan.n as usize;
         let mut delay = Duration::from_millis(10);
-        let mut last_reported = usize::MAX;
         loop {
-            check_interrupt()?;
             let registered =
-                connection::registered_engines(&log_dir, &self.cluster_id).unwrap_or(0);
+                connection::registered_engines(&log_dir, self.cluster_id()).unwrap_or(0);
             self.registered = registered;
-            if registered != last_reported {
-                printer.verbose(format!("engines {registered}/{} registered", self.n));
-                last_reported = registered;
-            }
-            if registered >= self.n as usize {
+            if registered >= n {
                 return Ok(());
             }
-            let controller = self.controller.as_mut().context("no controller")?;
-            if !controller.running() {
-                return Err(Failure::error(format!(
-                    "the controller exited while engines were registering{}",
-                    log_excerpt(&controller.output_file)
-                ))
-                .into());
-            }
-            for (_, engines) in &mut self.engine_sets {
-                if let Some(dead) = engines.iter_mut().find_map(|e| (!e.running()).then_some(e)) {
-                    return Err(Failure::error(format!(
-                        "engine pid {} exited before registering{}",
-                        dead.pid,
-                        log_excerpt(&dead.output_file)
-                    ))
-                    .hint("check that ipyparallel's engine runs in this Python environment")
-                    .into());
-                }
+            self.check_alive(printer)?;
+            let jobs = self.jobs_summary();
+            let line = if jobs.is_empty() {
+                format!("engines {registered}/{n} registered")
+            } else {
+                format!("engines {registered}/{n} registered · {jobs}")
+            };
+            if self.state.jobs.is_empty() {
+                printer.verbose(&line);
+            } else {
+                self.report(printer, line);
             }
             if Instant::now() >= deadline {
                 return Err(Failure::error(format!(
-                    "only {registered} of {} engines registered within {:.0} s",
-                    self.n,
-                    timeout.as_secs_f64()
+                    "only {registered} of {n} engines registered within {:.0} s{}",
+                    timeout.as_secs_f64(),
+                    if jobs.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({jobs})")
+                    }
                 ))
                 .hint("raise `--timeout`, or use `--no-wait` and check `rcluster list` later")
                 .into());
@@ -407,114 +958,189 @@ impl<'a> Launch<'a> {
 
     /// Writes the cluster file (Python's keys only) and rcluster's state file.
     fn save(&self) -> Result<()> {
-        let security = self.security();
-        let profile_dir = self.profile.dir.to_string_lossy().into_owned();
+        let security = self.profile().security_dir();
+        let profile_dir = self.profile().dir.to_string_lossy().into_owned();
+        let cid = self.cluster_id();
         let header = ClusterHeader {
-            cluster_id: &self.cluster_id,
+            cluster_id: cid,
             profile_dir: &profile_dir,
-            n: self.n,
-            controller_ip: self.config.controller.ip.as_deref().unwrap_or(""),
-            controller_location: self.config.controller.location.as_deref().unwrap_or(""),
-            controller_args: &self.controller_args,
+            n: self.plan.n,
+            controller_ip: &self.plan.controller_ip,
+            controller_location: &self.plan.controller_location,
+            controller_args: &self.plan.controller_args,
         };
-        let controller = self.controller.as_ref().map(|c| {
-            (
-                "local",
+        let batch = |job: &SubmittedJob| {
+            BatchState {
+                batch_template: &job.template,
+                cluster_id: cid,
+                job_id: &job.job_id,
+                n: job.n,
+                output_file: &job.output_file.to_string_lossy(),
+                profile_dir: &profile_dir,
+                queue: self.plan.config.slurm.partition.as_deref().unwrap_or(""),
+            }
+            .to_json()
+        };
+        let controller = self.controller.as_ref().map(|run| match run {
+            ControllerRun::Process { launcher, process } => (
+                *launcher,
                 cluster_file::process_state(
-                    &self.cluster_id,
+                    cid,
                     &profile_dir,
-                    c.pid,
-                    &c.output_str(),
+                    process.pid,
+                    &process.output_str(),
                     None,
                 ),
-            )
+            ),
+            ControllerRun::Job(job) => ("slurm", batch(job)),
         });
         let sets: Vec<(String, Value)> = self
             .engine_sets
             .iter()
-            .map(|(id, engines)| {
-                let list: Vec<(i32, String)> =
-                    engines.iter().map(|e| (e.pid, e.output_str())).collect();
-                (
-                    id.clone(),
-                    cluster_file::local_engine_set_state(&self.cluster_id, &profile_dir, &list),
-                )
+            .map(|(id, set)| {
+                let state = match set {
+                    EngineSetRun::Local(engines) => {
+                        let list: Vec<(i32, String)> =
+                            engines.iter().map(|e| (e.pid, e.output_str())).collect();
+                        cluster_file::local_engine_set_state(cid, &profile_dir, &list)
+                    }
+                    EngineSetRun::Mpi { process, n } => cluster_file::process_state(
+                        cid,
+                        &profile_dir,
+                        process.pid,
+                        &process.output_str(),
+                        Some(*n),
+                    ),
+                    EngineSetRun::Job(job) => batch(job),
+                };
+                (id.clone(), state)
             })
             .collect();
-        let doc = cluster_file::document(header.to_json(), controller, "local", sets);
-        self.state
-            .write(&state::path(&security, &self.cluster_id))?;
+        let engine_class = match self.plan.config.engines.launcher {
+            EngineLauncher::Local => "local",
+            EngineLauncher::Mpi => "mpi",
+            EngineLauncher::Slurm | EngineLauncher::SlurmMpi => "slurm",
+        };
+        let doc = cluster_file::document(header.to_json(), controller, engine_class, sets);
+        self.state.write(&state::path(&security, cid))?;
         crate::fsutil::write_atomic(
-            &cluster_file::path(&security, &self.cluster_id),
+            &cluster_file::path(&security, cid),
             doc.to_string().as_bytes(),
             0o600,
         )
     }
 
     /// Stops everything started and removes the cluster's files, keeping the logs to read.
-    fn rollback(&mut self) {
-        let pids: Vec<i32> = self
-            .controller
-            .iter()
-            .map(|c| c.pid)
-            .chain(
-                self.engine_sets
-                    .iter()
-                    .flat_map(|(_, e)| e.iter().map(|p| p.pid)),
-            )
-            .collect();
-        let outcome = process::terminate(&pids, Duration::from_secs(3));
-        for (pid, why) in outcome.survivors {
-            eprintln!("warning: pid {pid} could not be stopped: {why}");
+    fn rollback(&mut self, printer: &Printer) {
+        let mut pids: Vec<i32> = Vec::new();
+        if let Some(ControllerRun::Process { process, .. }) = &self.controller {
+            pids.push(process.pid);
         }
-        // Reap our children so they do not linger as zombies while we exit.
-        for process in self
-            .controller
-            .iter_mut()
-            .chain(self.engine_sets.iter_mut().flat_map(|(_, e)| e.iter_mut()))
-        {
-            if let Some(child) = &mut process.child {
-                let _ = child.try_wait();
+        for (_, set) in &self.engine_sets {
+            match set {
+                EngineSetRun::Local(engines) => pids.extend(engines.iter().map(|e| e.pid)),
+                EngineSetRun::Mpi { process, .. } => pids.push(process.pid),
+                EngineSetRun::Job(_) => {}
             }
         }
-        let security = self.security();
-        for path in [
-            cluster_file::path(&security, &self.cluster_id),
-            state::path(&security, &self.cluster_id),
-            connection::connection_file(&security, &self.cluster_id, "client"),
-            connection::connection_file(&security, &self.cluster_id, "engine"),
-            connection::engine_state_file(&self.profile.log_dir(), &self.cluster_id),
-        ] {
-            let _ = crate::fsutil::remove_inside(&self.profile.dir, &path);
+        let children = process::descendants(&pids);
+        let outcome = process::terminate(&pids, Duration::from_secs(3));
+        let orphans: Vec<i32> = children
+            .iter()
+            .filter(|(pid, start)| {
+                process::is_alive(*pid) && process::start_time(*pid) == Some(*start)
+            })
+            .map(|(pid, _)| *pid)
+            .collect();
+        let orphans = process::terminate(&orphans, Duration::from_secs(2));
+        for (pid, why) in outcome.survivors.into_iter().chain(orphans.survivors) {
+            printer.warn(format!("pid {pid} could not be stopped: {why}"));
+        }
+        // Reap our children so they do not linger as zombies while we exit.
+        let mut reap = |p: &mut StartedProcess| {
+            if let Some(child) = &mut p.child {
+                let _ = child.try_wait();
+            }
+        };
+        if let Some(ControllerRun::Process { process, .. }) = &mut self.controller {
+            reap(process);
+        }
+        for (_, set) in &mut self.engine_sets {
+            match set {
+                EngineSetRun::Local(engines) => engines.iter_mut().for_each(&mut reap),
+                EngineSetRun::Mpi { process, .. } => reap(process),
+                EngineSetRun::Job(_) => {}
+            }
+        }
+        let jobs: Vec<String> = self.state.jobs.iter().map(|j| j.job_id.clone()).collect();
+        let mut keep_record = false;
+        if !jobs.is_empty() {
+            let cancelled = slurm::cancel(&jobs)
+                .and_then(|()| slurm::wait_ended(&jobs, Duration::from_secs(30)));
+            match cancelled {
+                Ok(left) if left.is_empty() => {}
+                Ok(left) => {
+                    printer.warn(format!(
+                        "jobs {} still end; `rcluster stop` finishes the cleanup",
+                        left.join(", ")
+                    ));
+                    keep_record = true;
+                }
+                Err(err) => {
+                    printer.warn(format!("cannot cancel jobs {}: {err:#}", jobs.join(", ")));
+                    keep_record = true;
+                }
+            }
+        }
+        if keep_record {
+            // The cluster file and our record stay, so `rcluster stop` can finish the job.
+            return;
+        }
+        let security = self.profile().security_dir();
+        let cid = self.cluster_id().to_string();
+        let mut files = vec![
+            cluster_file::path(&security, &cid),
+            state::path(&security, &cid),
+            connection::connection_file(&security, &cid, "client"),
+            connection::connection_file(&security, &cid, "engine"),
+            connection::engine_state_file(&self.profile().log_dir(), &cid),
+        ];
+        files.extend(self.state.files.iter().cloned());
+        for path in files {
+            let _ = crate::fsutil::remove_inside(&self.profile().dir, &path);
         }
     }
 
     fn print_summary(&self, no_wait: bool, printer: &Printer) {
-        let id = &self.cluster_id;
+        let id = self.cluster_id();
+        let n = self.plan.n;
         let elapsed = self.started_at.elapsed().as_secs_f64();
         let engines = if no_wait {
-            format!("{} engines launched", self.n)
+            format!("{n} engines launched")
         } else {
-            format!(
-                "{}/{} engines registered",
-                self.registered.min(self.n as usize),
-                self.n
-            )
+            format!("{}/{n} engines registered", self.registered.min(n as usize))
+        };
+        let jobs = if self.state.jobs.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<&str> = self.state.jobs.iter().map(|j| j.job_id.as_str()).collect();
+            format!(" (Slurm jobs {})", ids.join(", "))
         };
         printer.status(format!(
-            "started cluster `{}` in profile `{}`: {engines} in {elapsed:.1} s",
+            "started cluster `{}` in profile `{}`: {engines} in {elapsed:.1} s{jobs}",
             display_id(id),
-            self.profile.label()
+            self.profile().label(),
         ));
         if printer.quiet {
             println!("{id}");
             return;
         }
-        let profile_arg = match &self.profile.name {
-            Some(name) if self.profile.cli_args().starts_with("--profile ") => {
+        let profile = self.profile();
+        let profile_arg = match &profile.name {
+            Some(name) if profile.cli_args().starts_with("--profile ") => {
                 format!("profile={name:?}")
             }
-            _ => format!("profile_dir={:?}", self.profile.dir.to_string_lossy()),
+            _ => format!("profile_dir={:?}", profile.dir.to_string_lossy()),
         };
         println!("cluster id: {id}");
         println!("attach from Python:");
@@ -522,7 +1148,7 @@ impl<'a> Launch<'a> {
         println!("    rc = ipp.Client({profile_arg}, cluster_id={id:?})");
         println!(
             "stop with: rcluster stop {} --cluster-id {}",
-            self.profile.cli_args(),
+            profile.cli_args(),
             crate::shell::quote(id)
         );
     }
@@ -535,7 +1161,7 @@ fn check_interrupt() -> Result<()> {
     Ok(())
 }
 
-/// `:\n<last lines of the log>` for error messages, or nothing when the log is empty.
+/// `; last lines of <log>:\n...` for error messages, or a note that the log is empty.
 fn log_excerpt(log: &Path) -> String {
     let tail = process::log_tail(log, 15);
     if tail.trim().is_empty() {

@@ -13,6 +13,7 @@ use crate::lock::Lock;
 use crate::output::Printer;
 use crate::process;
 use crate::profile::Profile;
+use crate::slurm;
 
 pub fn run(global: &GlobalArgs, args: &StopArgs, printer: Printer) -> Result<()> {
     let profile = Profile::from_args(global)?;
@@ -104,6 +105,7 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
     }
     let processes = cluster.processes();
     let mut targets = Vec::new();
+    let mut elsewhere = Vec::new();
     for entry in &processes {
         match entry.check {
             ProcessCheck::Running => targets.push(entry.pid),
@@ -113,18 +115,24 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
                 entry.pid,
                 entry.role.name()
             )),
-            ProcessCheck::Elsewhere => {
-                let host = cluster
-                    .state
-                    .as_ref()
-                    .map_or("another host", |s| s.host.as_str());
-                return Err(Failure::error(format!(
-                    "cluster `{id}` runs on `{host}`, not on this host: its processes cannot be signalled from here"
-                ))
-                .hint(format!("run `rcluster stop` on `{host}`"))
-                .into());
-            }
+            ProcessCheck::Elsewhere => elsewhere.push(entry.pid),
         }
+    }
+    // Jobs first: scancel returns at once, and the jobs end while the processes are stopped.
+    let jobs: Vec<String> = cluster.jobs().into_iter().map(|(_, id)| id).collect();
+    let to_wait = cancel_jobs(&jobs, id)?;
+    if !elsewhere.is_empty() {
+        let host = cluster
+            .state
+            .as_ref()
+            .map_or("another host", |s| s.host.as_str());
+        return Err(Failure::error(format!(
+            "cluster `{id}` has processes on `{host}` (pids {}), which cannot be signalled from here{}",
+            elsewhere.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "),
+            if jobs.is_empty() { String::new() } else { format!("; its Slurm jobs {} were cancelled", jobs.join(", ")) }
+        ))
+        .hint(format!("run `rcluster stop` on `{host}` to end them and remove the files"))
+        .into());
     }
     // Children such as the controller's schedulers and each engine's nanny: found now, while
     // their parents still exist, so that none is left behind if a parent has to be killed.
@@ -152,6 +160,21 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
         )
         .into());
     }
+    let still = slurm::wait_ended(&to_wait, JOB_END_TIMEOUT).map_err(|err| {
+        Failure::error(format!(
+            "cannot confirm that the jobs of cluster `{id}` ended: {err:#}"
+        ))
+        .hint("its files were kept; run `rcluster stop` again when Slurm answers")
+    })?;
+    if !still.is_empty() {
+        return Err(Failure::error(format!(
+            "Slurm jobs {} of cluster `{id}` did not end within {} s",
+            still.join(", "),
+            JOB_END_TIMEOUT.as_secs()
+        ))
+        .hint("its files were kept; check `squeue`, then run `rcluster stop` again")
+        .into());
+    }
     let mut removed = 0;
     for file in cluster.files(!keep_logs) {
         if fsutil::remove_inside(&cluster.profile.dir, &file)? {
@@ -163,10 +186,39 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
     } else {
         format!(" ({} needed SIGKILL)", outcome.killed.len())
     };
+    let jobs_part = if jobs.is_empty() {
+        String::new()
+    } else {
+        format!("{} Slurm jobs ended, ", jobs.len())
+    };
     printer.status(format!(
-        "stopped cluster `{id}` in profile `{}`: {} processes ended{killed}, {removed} files removed",
+        "stopped cluster `{id}` in profile `{}`: {jobs_part}{} processes ended{killed}, {removed} files removed",
         cluster.profile.label(),
         targets.len(),
     ));
     Ok(())
+}
+
+/// How long stop waits for cancelled jobs to leave the queue (COMPLETING included).
+const JOB_END_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Cancels the jobs Slurm still runs or queues; returns those to wait for. If Slurm cannot be
+/// asked, nothing is assumed gone: the error keeps the files for another try.
+fn cancel_jobs(jobs: &[String], id: &str) -> Result<Vec<String>> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let states = slurm::query(jobs).map_err(|err| {
+        Failure::error(format!(
+            "cannot ask Slurm about the jobs of cluster `{id}`: {err:#}"
+        ))
+        .hint("nothing was stopped or removed; run `rcluster stop` again when Slurm answers")
+    })?;
+    let active: Vec<String> = jobs
+        .iter()
+        .filter(|job| states.get(*job).is_some_and(|info| info.is_active()))
+        .cloned()
+        .collect();
+    slurm::cancel(&active)?;
+    Ok(active)
 }

@@ -7,23 +7,7 @@ use anyhow::Result;
 
 use super::StartedProcess;
 
-/// `<python> -m ipyparallel.controller [args]`, logging to `log/ipcontroller[-<id>]-<pid>.log`.
-pub fn start_controller(
-    python: &Path,
-    args: &[String],
-    env: &[(String, String)],
-    log_dir: &Path,
-    cluster_id: &str,
-) -> Result<StartedProcess> {
-    let mut argv = vec![
-        python.to_string_lossy().into_owned(),
-        "-m".into(),
-        "ipyparallel.controller".into(),
-    ];
-    argv.extend(args.iter().cloned());
-    StartedProcess::spawn(&argv, env, log_dir.join(controller_log_name(cluster_id)))
-}
-
+/// `log/ipcontroller[-<id>]-<pid>.log`, as ipyparallel names it.
 pub fn controller_log_name(cluster_id: &str) -> String {
     let pid = std::process::id();
     if cluster_id.is_empty() {
@@ -33,28 +17,20 @@ pub fn controller_log_name(cluster_id: &str) -> String {
     }
 }
 
-/// `n` engines, `<python> -m ipyparallel.engine [args]` each, logging to
-/// `log/ipengine-<id>-<set>-<i>.log`. On failure, the engines already started are returned with
-/// the error so the caller can stop them.
+/// `n` engines running `argv` each, logging to `log/ipengine-<id>-<set>-<i>.log`. On failure,
+/// the engines already started are returned with the error so the caller can stop them.
 pub fn start_engines(
-    python: &Path,
-    args: &[String],
+    argv: &[String],
     env: &[(String, String)],
     log_dir: &Path,
     cluster_id: &str,
     set_id: &str,
     n: u32,
 ) -> (Vec<StartedProcess>, Result<()>) {
-    let mut argv = vec![
-        python.to_string_lossy().into_owned(),
-        "-m".into(),
-        "ipyparallel.engine".into(),
-    ];
-    argv.extend(args.iter().cloned());
     let mut started = Vec::with_capacity(n as usize);
     for i in 0..n {
         let log = log_dir.join(format!("ipengine-{cluster_id}-{set_id}-{i}.log"));
-        match StartedProcess::spawn(&argv, env, log) {
+        match StartedProcess::spawn(argv, env, log) {
             Ok(process) => started.push(process),
             Err(err) => return (started, Err(err)),
         }

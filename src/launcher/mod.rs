@@ -1,6 +1,7 @@
 //! Launchers: how the controller and the engines are started, one module per backend.
 
 pub mod local;
+pub mod mpi;
 
 use std::path::{Path, PathBuf};
 use std::process::Child;

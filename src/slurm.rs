@@ -1,0 +1,279 @@
+//! Slurm's commands: `sbatch` to submit, one batched `squeue` (then `sacct`) to learn job states,
+//! `scancel` to end jobs. Every failure keeps the program, its arguments, status and output.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::error::Failure;
+
+/// A job's state as Slurm reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobInfo {
+    /// `PENDING`, `RUNNING`, `COMPLETING`, `COMPLETED`, `FAILED`, `CANCELLED`, `TIMEOUT`, ...;
+    /// `GONE` when Slurm no longer knows the job and has no accounting to ask.
+    pub state: String,
+    /// Why a pending job waits (`Resources`, `Priority`, ...), else empty.
+    pub reason: String,
+    /// Nodes of a running job.
+    pub nodes: String,
+    /// Time left, as squeue prints it (`29:58`, `UNLIMITED`), else empty.
+    pub time_left: String,
+}
+
+impl JobInfo {
+    fn gone() -> JobInfo {
+        JobInfo {
+            state: "GONE".into(),
+            reason: String::new(),
+            nodes: String::new(),
+            time_left: String::new(),
+        }
+    }
+
+    /// Still queued or running: the job holds (or will hold) resources.
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self.state.as_str(),
+            "PENDING"
+                | "RUNNING"
+                | "CONFIGURING"
+                | "COMPLETING"
+                | "SUSPENDED"
+                | "REQUEUED"
+                | "RESIZING"
+                | "SIGNALING"
+                | "STAGE_OUT"
+                | "REQUEUE_HOLD"
+                | "REQUEUE_FED"
+        )
+    }
+
+    /// A one-line description: `RUNNING on node[1-2]`, `PENDING (Resources)`.
+    pub fn describe(&self) -> String {
+        match self.state.as_str() {
+            "PENDING" if !self.reason.is_empty() => format!("PENDING ({})", self.reason),
+            "RUNNING" if !self.nodes.is_empty() => format!("RUNNING on {}", self.nodes),
+            state => state.to_string(),
+        }
+    }
+}
+
+/// What a Slurm command answered.
+fn run(program: &str, args: &[&str], env: &[(String, String)]) -> Result<String> {
+    let output = Command::new(program)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|err| {
+            Failure::error(format!("cannot run `{program}`: {err}"))
+                .hint("is Slurm installed and on PATH here? `rcluster` submits from a login node with Slurm's commands")
+        })?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let said = [stderr.trim(), stdout.trim()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(Failure::error(format!(
+            "`{program} {}` failed ({}){}",
+            args.join(" "),
+            output.status,
+            if said.is_empty() {
+                String::new()
+            } else {
+                format!(":\n{said}")
+            }
+        ))
+        .into());
+    }
+    Ok(stdout)
+}
+
+/// Submits a batch script with `sbatch --parsable`; returns the job id.
+pub fn submit(script: &Path, env: &[(String, String)]) -> Result<String> {
+    let script_arg = script.to_string_lossy();
+    let stdout = run("sbatch", &["--parsable", &script_arg], env)?;
+    parse_job_id(&stdout).ok_or_else(|| {
+        Failure::error(format!(
+            "cannot find a job id in what `sbatch --parsable {script_arg}` printed:\n{}",
+            stdout.trim_end()
+        ))
+        .hint(
+            "rcluster expects `<id>` or `<id>;<cluster>` on a line, or `Submitted batch job <id>`",
+        )
+        .into()
+    })
+}
+
+/// The job id in sbatch's output: the last line of the form `<id>` or `<id>;<cluster>`
+/// (`--parsable`), else the id of a `Submitted batch job <id>` line. Banner lines a site prints
+/// around it are ignored, unlike ipcluster's first-digits rule.
+pub fn parse_job_id(stdout: &str) -> Option<String> {
+    let is_id = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let parsable = stdout.lines().rev().map(str::trim).find_map(|line| {
+        let id = line.split(';').next()?;
+        is_id(id).then(|| id.to_string())
+    });
+    parsable.or_else(|| {
+        stdout.lines().find_map(|line| {
+            let rest = line.trim().strip_prefix("Submitted batch job ")?;
+            let id = rest.split_whitespace().next()?;
+            is_id(id).then(|| id.to_string())
+        })
+    })
+}
+
+/// The states of `job_ids`, from one `squeue` call (and one `sacct` call for jobs that already
+/// left the queue). An error means the scheduler could not be asked: callers show UNKNOWN.
+pub fn query(job_ids: &[String]) -> Result<HashMap<String, JobInfo>> {
+    let mut found = HashMap::new();
+    if job_ids.is_empty() {
+        return Ok(found);
+    }
+    // All of this user's jobs, recently finished ones included: one call whatever the number of
+    // jobs, and no error for ids Slurm has already forgotten (as `squeue -j` gives).
+    let stdout = run(
+        "squeue",
+        &[
+            "--me",
+            "--noheader",
+            "--states=all",
+            "--format=%i|%T|%r|%N|%L",
+        ],
+        &[],
+    )?;
+    for line in stdout.lines() {
+        let fields: Vec<&str> = line.split('|').collect();
+        let [id, state, reason, nodes, left] = fields[..] else {
+            continue;
+        };
+        if job_ids.iter().any(|j| j == id) {
+            found.insert(
+                id.to_string(),
+                JobInfo {
+                    state: state.to_string(),
+                    reason: if reason == "None" {
+                        String::new()
+                    } else {
+                        reason.to_string()
+                    },
+                    nodes: nodes.to_string(),
+                    time_left: if left == "INVALID" {
+                        String::new()
+                    } else {
+                        left.to_string()
+                    },
+                },
+            );
+        }
+    }
+    let missing: Vec<&String> = job_ids
+        .iter()
+        .filter(|id| !found.contains_key(*id))
+        .collect();
+    if !missing.is_empty() {
+        let list = missing
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        // Without accounting sacct fails; then the job is simply gone.
+        if let Ok(stdout) = run(
+            "sacct",
+            &["-X", "-P", "-n", "-j", &list, "--format=JobIDRaw,State"],
+            &[],
+        ) {
+            for line in stdout.lines() {
+                if let Some((id, state)) = line.split_once('|') {
+                    let state = state.split_whitespace().next().unwrap_or(state);
+                    found.insert(
+                        id.to_string(),
+                        JobInfo {
+                            state: state.to_string(),
+                            ..JobInfo::gone()
+                        },
+                    );
+                }
+            }
+        }
+        for id in missing {
+            found.entry(id.clone()).or_insert_with(JobInfo::gone);
+        }
+    }
+    Ok(found)
+}
+
+/// `scancel` for all jobs in one call.
+pub fn cancel(job_ids: &[String]) -> Result<()> {
+    if job_ids.is_empty() {
+        return Ok(());
+    }
+    let args: Vec<&str> = job_ids.iter().map(String::as_str).collect();
+    run("scancel", &args, &[]).map(|_| ())
+}
+
+/// Waits (bounded) until none of the jobs is active; returns those still active. COMPLETING
+/// counts as active: its processes may still be running on the nodes.
+pub fn wait_ended(job_ids: &[String], timeout: Duration) -> Result<Vec<String>> {
+    let deadline = Instant::now() + timeout;
+    let mut delay = Duration::from_millis(100);
+    loop {
+        let states = query(job_ids)?;
+        let active: Vec<String> = job_ids
+            .iter()
+            .filter(|id| states.get(*id).is_some_and(JobInfo::is_active))
+            .cloned()
+            .collect();
+        if active.is_empty() || Instant::now() >= deadline {
+            return Ok(active);
+        }
+        std::thread::sleep(delay);
+        delay = (delay * 2).min(Duration::from_millis(500));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_parsable_output() {
+        assert_eq!(parse_job_id("42\n").as_deref(), Some("42"));
+        assert_eq!(parse_job_id("123;othercluster\n").as_deref(), Some("123"));
+    }
+
+    #[test]
+    fn ignores_banner_lines() {
+        let out = "This job will be charged 500,000.00 hours\nProject 77 has 3 days left\n9876\n";
+        assert_eq!(parse_job_id(out).as_deref(), Some("9876"));
+        let classic = "Welcome to HPC 2024\nSubmitted batch job 555\n";
+        assert_eq!(parse_job_id(classic).as_deref(), Some("555"));
+    }
+
+    #[test]
+    fn no_id_is_none() {
+        assert_eq!(
+            parse_job_id("sbatch: error: Batch job submission failed\n"),
+            None
+        );
+        assert_eq!(parse_job_id(""), None);
+    }
+
+    #[test]
+    fn describes_states() {
+        let mut info = JobInfo::gone();
+        info.state = "PENDING".into();
+        info.reason = "Resources".into();
+        assert_eq!(info.describe(), "PENDING (Resources)");
+        assert!(info.is_active());
+        info.state = "COMPLETED".into();
+        assert!(!info.is_active());
+    }
+}
