@@ -142,13 +142,24 @@ impl Cluster {
         let Some(state) = &self.state else {
             return false;
         };
-        self.file.is_none()
-            && self.file_error.is_none()
-            && state.jobs.is_empty()
-            && self
+        if self.file.is_some()
+            || self.file_error.is_some()
+            || !self
                 .processes()
                 .iter()
                 .all(|p| p.check == ProcessCheck::Gone)
+        {
+            return false;
+        }
+        if state.jobs.is_empty() {
+            return true;
+        }
+        // Only when Slurm answers and every job has ended; a scheduler outage keeps the record.
+        let ids: Vec<String> = state.jobs.iter().map(|j| j.job_id.clone()).collect();
+        slurm::query(&ids).is_ok_and(|states| {
+            ids.iter()
+                .all(|id| states.get(id).is_some_and(|i| !i.is_active()))
+        })
     }
 
     fn launchers(&self) -> Vec<(Role, &LauncherEntry)> {

@@ -241,3 +241,83 @@ fn nix_kill(pid: i32) -> std::io::Result<()> {
         .status()
         .map(|_| ())
 }
+
+/// Whether the Slurm lab answers. When the run asked for Slurm (`RCLUSTER_REQUIRE_SLURM=1`, as
+/// `scripts/test.sh` and CI set it) a missing Slurm fails the test instead of skipping it.
+pub fn slurm_available() -> bool {
+    let ok = std::process::Command::new("sinfo")
+        .args(["-h", "-o", "%t"])
+        .output()
+        .map(|o| o.status.success() && !o.stdout.is_empty())
+        .unwrap_or(false);
+    if !ok {
+        assert!(
+            std::env::var_os("RCLUSTER_REQUIRE_SLURM").is_none(),
+            "Slurm is required (RCLUSTER_REQUIRE_SLURM is set) but `sinfo` does not answer: run scripts/slurm-lab/slurm-up.sh"
+        );
+        eprintln!("SKIPPED: Slurm is not running (scripts/slurm-lab/slurm-up.sh starts it)");
+    }
+    ok
+}
+
+/// Same for MPI (`mpiexec` and mpi4py in the venv), with `RCLUSTER_REQUIRE_MPI=1`.
+pub fn mpi_available() -> bool {
+    let mpiexec = std::process::Command::new("mpiexec")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let mpi4py = std::process::Command::new(venv_python())
+        .args(["-c", "import mpi4py"])
+        .status()
+        .is_ok_and(|s| s.success());
+    let ok = mpiexec && mpi4py;
+    if !ok {
+        assert!(
+            std::env::var_os("RCLUSTER_REQUIRE_MPI").is_none(),
+            "MPI is required (RCLUSTER_REQUIRE_MPI is set) but mpiexec={mpiexec} mpi4py={mpi4py}: run scripts/setup.sh --system"
+        );
+        eprintln!("SKIPPED: MPI is not available (scripts/setup.sh --system installs it)");
+    }
+    ok
+}
+
+/// Job ids Slurm still lists (any state but finished ones) among `ids`.
+pub fn active_jobs(ids: &[String]) -> Vec<String> {
+    let out = std::process::Command::new("squeue")
+        .args(["-h", "-o", "%i %T"])
+        .output()
+        .expect("squeue");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|id| ids.iter().any(|i| i == id))
+        .map(String::from)
+        .collect()
+}
+
+/// Job ids recorded in a cluster file.
+pub fn recorded_jobs(env: &Env, profile: &str, id: &str) -> Vec<String> {
+    let path = env.security(profile).join(format!("cluster-{id}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut jobs = Vec::new();
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    if k == "job_id" {
+                        if let Some(s) = v.as_str() {
+                            out.push(s.to_string());
+                        }
+                    } else {
+                        walk(v, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    walk(&doc, &mut jobs);
+    jobs
+}
