@@ -1,0 +1,153 @@
+//! Issue 5's acceptance: MPI engines whose ids are their ranks, with mpiexec here and with
+//! `srun --mpi=pmix` inside a Slurm allocation.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Env, mpi_available, slurm_available, wait_all_gone};
+
+const MPI_EXAMPLE: &str = r#"
+import ipyparallel as ipp
+def mpi_example():
+    import os, socket
+    from mpi4py import MPI
+    comm = MPI.COMM_WORLD
+    node = os.environ.get("SLURMD_NODENAME", socket.gethostname())
+    return f"Hello World from rank {comm.Get_rank()}. total ranks={comm.Get_size()} on {node}"
+rc = ipp.Client(profile=PROFILE, cluster_id=CLUSTER)
+rc.wait_for_engines(4, timeout=120)
+view = rc.broadcast_view()
+r = view.apply_sync(mpi_example)
+print(sorted(rc.ids))
+print("\n".join(r))
+"#;
+
+fn mpi_profile(env: &Env, name: &str, extra: &str) {
+    env.rcluster()
+        .args(["profile", "create", name, "--preset", "mpi"])
+        .assert()
+        .success();
+    // Root handling is configuration: Open MPI's mpiexec refuses root without these.
+    std::fs::write(
+        env.profile_dir(name).join("rcluster.toml"),
+        format!(
+            "[engines]\nlauncher = \"mpi\"\nn = 4\n\n[mpi]\nargs = [\"--oversubscribe\"]\n\
+             env = {{ OMPI_ALLOW_RUN_AS_ROOT = \"1\", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = \"1\" }}\n{extra}"
+        ),
+    )
+    .unwrap();
+}
+
+/// Pids of mpiexec, orted and engine processes whose environment names this IPython dir.
+fn leftovers(env: &Env) -> Vec<i32> {
+    common::processes_under(&env.ipython_dir)
+}
+
+#[test]
+fn mpi_engines_ids_are_ranks() {
+    if !mpi_available() {
+        return;
+    }
+    let env = Env::new();
+    mpi_profile(&env, "mpi", "");
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "mpi",
+            "--cluster-id",
+            "m",
+            "--timeout",
+            "120",
+        ])
+        .assert()
+        .success();
+    let cluster = std::fs::read_to_string(env.security("mpi").join("cluster-m.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&cluster).unwrap();
+    assert_eq!(doc["engines"]["class"], "mpi");
+    let code = format!("PROFILE = 'mpi'\nCLUSTER = 'm'\n{MPI_EXAMPLE}");
+    let out = env.python_ok(&code);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("[0, 1, 2, 3]"));
+    let hello: Vec<&str> = lines.collect();
+    for rank in 0..4 {
+        assert!(
+            hello[rank].starts_with(&format!("Hello World from rank {rank}. total ranks=4")),
+            "{out}"
+        );
+    }
+    let pids = env.recorded_pids("mpi", "m");
+    env.rcluster()
+        .args(["stop", "--profile", "mpi"])
+        .assert()
+        .success();
+    assert!(wait_all_gone(&pids, Duration::from_secs(1)).is_empty());
+    assert_eq!(
+        leftovers(&env),
+        Vec::<i32>::new(),
+        "mpiexec, orted or engines left"
+    );
+    assert_eq!(env.security_files_of("mpi", "m"), Vec::<String>::new());
+}
+
+#[test]
+fn mpi_engines_inside_a_slurm_allocation_span_two_nodes() {
+    if !slurm_available() || !mpi_available() {
+        return;
+    }
+    let env = Env::new();
+    mpi_profile(
+        &env,
+        "smpi",
+        "\n[slurm]\ndirectives = [\"--ntasks-per-node=2\"]\n",
+    );
+    let toml = std::fs::read_to_string(env.profile_dir("smpi").join("rcluster.toml")).unwrap();
+    std::fs::write(
+        env.profile_dir("smpi").join("rcluster.toml"),
+        toml.replace("launcher = \"mpi\"", "launcher = \"slurm-mpi\""),
+    )
+    .unwrap();
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "smpi",
+            "--cluster-id",
+            "sm",
+            "--timeout",
+            "180",
+        ])
+        .assert()
+        .success();
+    let jobs = common::recorded_jobs(&env, "smpi", "sm");
+    let code = format!("PROFILE = 'smpi'\nCLUSTER = 'sm'\n{MPI_EXAMPLE}");
+    let out = env.python_ok(&code);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("[0, 1, 2, 3]"), "{out}");
+    let hello: Vec<&str> = lines.collect();
+    let mut nodes = std::collections::BTreeSet::new();
+    for (rank, line) in hello.iter().enumerate() {
+        assert!(
+            line.starts_with(&format!("Hello World from rank {rank}. total ranks=4 on ")),
+            "{out}"
+        );
+        nodes.insert(line.rsplit(' ').next().unwrap().to_string());
+    }
+    assert!(nodes.len() >= 2, "all ranks on one node: {out}");
+    env.rcluster()
+        .args(["stop", "--profile", "smpi"])
+        .assert()
+        .success();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !common::active_jobs(&jobs).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(common::active_jobs(&jobs), Vec::<String>::new());
+    assert_eq!(
+        leftovers(&env),
+        Vec::<i32>::new(),
+        "ranks left on the nodes"
+    );
+    assert_eq!(env.security_files_of("smpi", "sm"), Vec::<String>::new());
+}
