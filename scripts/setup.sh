@@ -19,7 +19,7 @@ done
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 if [ "$SYSTEM" = 1 ]; then
-  PKGS="openmpi-bin libopenmpi-dev slurmctld slurmd slurm-client munge iproute2 procps"
+  PKGS="openmpi-bin libopenmpi-dev slurmctld slurmd slurm-client munge iproute2 procps python3-venv binutils"
   missing=""
   for p in $PKGS; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"; done
   if [ -n "$missing" ]; then
@@ -30,6 +30,26 @@ if [ "$SYSTEM" = 1 ]; then
       DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing && break
       echo "apt-get failed (dpkg lock?), retry $i" >&2; sleep 5
     done
+  fi
+fi
+
+# An unprivileged user for the tests that run rcluster as a normal user would (EPERM on
+# signals, file modes); only root can create it.
+if [ "$SYSTEM" = 1 ] && [ "$(id -u)" = 0 ] && ! id rcluster-test >/dev/null 2>&1; then
+  say "creating the unprivileged test user rcluster-test"
+  useradd --create-home --shell /bin/sh rcluster-test
+fi
+
+# The unprivileged user cannot run .venv's Python when it links into root's home (pyenv), so
+# its tests get a venv made from Debian's /usr/bin/python3.
+if [ "$SYSTEM" = 1 ] && id rcluster-test >/dev/null 2>&1 && [ -x /usr/bin/python3 ]; then
+  if [ ! -x .venv-user/bin/python ]; then
+    say "creating .venv-user (Debian's python3) for the unprivileged tests"
+    /usr/bin/python3 -m venv .venv-user
+  fi
+  if ! cmp -s requirements-dev.txt .venv-user/.installed-requirements; then
+    .venv-user/bin/pip install -q --disable-pip-version-check "ipyparallel>=9.2,<10"
+    cp requirements-dev.txt .venv-user/.installed-requirements
   fi
 fi
 

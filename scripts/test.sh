@@ -19,7 +19,7 @@ cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 
 say "cargo test"
-export RCLUSTER_REQUIRE_SLURM=1 RCLUSTER_REQUIRE_MPI=1
+export RCLUSTER_REQUIRE_SLURM=1 RCLUSTER_REQUIRE_MPI=1 RCLUSTER_REQUIRE_USER=1
 export RCLUSTER_TEST_PYTHON="$ROOT/.venv/bin/python"
 # Two test threads: each cluster test runs a controller and engines on this 2-core machine.
 cargo test -- --test-threads=2

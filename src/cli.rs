@@ -69,9 +69,110 @@ pub enum Command {
     Stop(StopArgs),
     /// List clusters in every profile, with their real state
     List(ListArgs),
+    /// Show one cluster in detail: processes, jobs, engines, logs, how to attach
+    Status(StatusArgs),
+    /// Add engines to a running cluster
+    #[command(subcommand)]
+    Engines(EnginesCommand),
+    /// Render a batch template as `rcluster start` would, and print it
+    Render(RenderArgs),
+    /// Remove the files of clusters that are provably dead
+    Clean(CleanArgs),
+    /// Print a cluster's log files; `-f` follows them until the cluster ends
+    Logs(LogsArgs),
+    /// Check what a profile's clusters need (Python, ipyparallel, MPI, Slurm, files), with fixes
+    Doctor(DoctorArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `rcluster man > ~/.local/share/man/man1/rcluster.1`
+    Man,
     /// Create, list and show profiles
     #[command(subcommand)]
     Profile(ProfileCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The cluster (default: the profile's only cluster)
+    #[arg(value_name = "CLUSTER_ID")]
+    pub cluster_id: Option<String>,
+
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnginesCommand {
+    /// Start a further engine set and attach it to a running cluster
+    Add(EnginesAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EnginesAddArgs {
+    /// Number of engines to add (default: `[engines] n` of the profile)
+    #[arg(short, long, value_name = "N")]
+    pub n: Option<u32>,
+
+    /// The cluster (default: the profile's only cluster)
+    #[arg(long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+
+    /// How to start the engines (default: the cluster's engine launcher)
+    #[arg(long, value_name = "LAUNCHER")]
+    pub engines: Option<crate::settings::EngineLauncher>,
+
+    /// Split the engines into Slurm jobs of at most K engines each
+    #[arg(long, value_name = "K")]
+    pub engines_per_job: Option<u32>,
+
+    /// Return once the engines are launched, without waiting for them to register
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// Seconds to wait for the new engines to register
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub timeout: f64,
+
+    #[command(flatten)]
+    pub slurm: SlurmArgs,
+
+    /// Set a template variable (repeatable)
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = crate::batch::parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Template file (default: the profile's template for the role, else the built-in one)
+    #[arg(value_name = "TEMPLATE")]
+    pub template: Option<String>,
+
+    /// Number of engines (`{n}`)
+    #[arg(short, long, value_name = "N")]
+    pub n: Option<u32>,
+
+    /// Cluster id (`{cluster_id}`)
+    #[arg(long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+
+    /// Which script: the controller's or the engines'
+    #[arg(long, value_name = "ROLE", default_value = "engines")]
+    pub role: crate::batch::Role,
+
+    #[command(flatten)]
+    pub slurm: SlurmArgs,
+
+    /// Set a template variable (repeatable), e.g. `--var program_args=`
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = crate::batch::parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// Also remove the files of clusters whose state cannot be checked (e.g. corrupt files)
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +284,8 @@ pub enum ProfileCommand {
     List(ListArgs),
     /// Show a profile's effective settings
     Show(ProfileShowArgs),
+    /// Carry the settings of an `ipcluster_config.py` over into the profile's `rcluster.toml`
+    Import(ProfileImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -203,4 +306,45 @@ pub struct ProfileCreateArgs {
 pub struct ProfileShowArgs {
     /// Profile name (default: `--profile`, else `default`)
     pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The cluster (default: the profile's only cluster)
+    #[arg(value_name = "CLUSTER_ID")]
+    pub cluster_id: Option<String>,
+
+    /// Only the controller's or only the engines' logs
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<crate::batch::Role>,
+
+    /// Keep printing what is appended, until Ctrl-C or until every process and job of the
+    /// cluster has ended
+    #[arg(short, long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Another Python (e.g. the notebook kernel's) whose ipyparallel should match the cluster's
+    #[arg(long, value_name = "PATH")]
+    pub client_python: Option<PathBuf>,
+
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileImportArgs {
+    /// The ipcluster config file (default: the profile's `ipcluster_config.py`)
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
 }

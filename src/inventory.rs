@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use crate::cluster_file::{self, ClusterFile, LauncherEntry};
 use crate::connection;
+use crate::error::Failure;
 use crate::process;
 use crate::profile::Profile;
 use crate::slurm::{self, JobInfo};
@@ -59,6 +60,23 @@ pub struct Cluster {
     pub state: Option<ClusterState>,
     /// Why the cluster file could not be read, if it could not.
     pub file_error: Option<String>,
+    /// Why rcluster's state file could not be read, if it could not (the cluster file still
+    /// counts: a corrupt record of ours must not hide a running cluster).
+    pub state_error: Option<String>,
+}
+
+/// The controller or one engine set, as recorded in the cluster file.
+#[derive(Debug, Clone)]
+pub struct Piece {
+    pub role: Role,
+    /// The engine set's id (`None` for the controller).
+    pub set_id: Option<String>,
+    /// ipyparallel's launcher class name: `local`, `mpi`, `slurm`, ...
+    pub class: String,
+    pub n: u64,
+    pub processes: Vec<ProcessEntry>,
+    pub job_id: Option<String>,
+    pub output_files: Vec<String>,
 }
 
 /// Overall state, as `rcluster list` shows it.
@@ -88,7 +106,10 @@ impl Cluster {
     pub fn load(profile: &Profile, cluster_id: &str) -> Result<Option<Cluster>> {
         let security = profile.security_dir();
         let file_path = cluster_file::path(&security, cluster_id);
-        let state = ClusterState::read(&state::path(&security, cluster_id))?;
+        let (state, state_error) = match ClusterState::read(&state::path(&security, cluster_id)) {
+            Ok(state) => (state, None),
+            Err(err) => (None, Some(format!("{err:#}"))),
+        };
         let (file, file_error) = if file_path.exists() {
             match ClusterFile::read(&file_path) {
                 Ok(file) => (Some(file), None),
@@ -97,7 +118,15 @@ impl Cluster {
         } else {
             (None, None)
         };
-        if file.is_none() && file_error.is_none() && state.is_none() {
+        let starting = security
+            .join(format!("rcluster-{cluster_id}.lock"))
+            .exists();
+        if file.is_none()
+            && file_error.is_none()
+            && state.is_none()
+            && state_error.is_none()
+            && !starting
+        {
             return Ok(None);
         }
         let cluster = Cluster {
@@ -106,6 +135,7 @@ impl Cluster {
             file,
             state,
             file_error,
+            state_error,
         };
         if cluster.is_leftover_record() {
             // Stopped by ipcluster or ipp.Cluster, which know nothing of rcluster's record.
@@ -117,7 +147,7 @@ impl Cluster {
 
     /// Every cluster of a profile, by its cluster file (or rcluster's state file), sorted by id.
     pub fn all_in(profile: &Profile) -> Result<Vec<Cluster>> {
-        let mut ids = cluster_ids_in(profile);
+        let mut ids = cluster_ids_in(profile)?;
         ids.sort();
         ids.dedup();
         let mut clusters = Vec::new();
@@ -131,10 +161,19 @@ impl Cluster {
                     file: None,
                     state: None,
                     file_error: Some(format!("{err:#}")),
+                    state_error: None,
                 }),
             }
         }
         Ok(clusters)
+    }
+
+    /// Nothing but a start's lock: the start has not written anything yet.
+    pub fn is_only_starting(&self) -> bool {
+        self.file.is_none()
+            && self.state.is_none()
+            && self.file_error.is_none()
+            && self.state_error.is_none()
     }
 
     /// Only rcluster's own record is left, and everything it lists is provably gone.
@@ -144,6 +183,7 @@ impl Cluster {
         };
         if self.file.is_some()
             || self.file_error.is_some()
+            || self.state_error.is_some()
             || !self
                 .processes()
                 .iter()
@@ -172,6 +212,43 @@ impl Cluster {
         }
         out.extend(file.engine_sets.iter().map(|(_, set)| (Role::Engines, set)));
         out
+    }
+
+    /// The controller and each engine set, with their processes checked and their job ids.
+    pub fn pieces(&self) -> Vec<Piece> {
+        let here = process::hostname();
+        let boot_id = process::boot_id();
+        let Some(file) = &self.file else {
+            return Vec::new();
+        };
+        let mut launchers: Vec<(Role, Option<String>, &LauncherEntry)> = Vec::new();
+        if let Some(controller) = &file.controller {
+            launchers.push((Role::Controller, None, controller));
+        }
+        for (id, set) in &file.engine_sets {
+            launchers.push((Role::Engines, Some(id.clone()), set));
+        }
+        launchers
+            .into_iter()
+            .map(|(role, set_id, launcher)| Piece {
+                role,
+                set_id,
+                class: launcher.class.clone(),
+                n: launcher.n(),
+                processes: launcher
+                    .processes()
+                    .into_iter()
+                    .map(|p| ProcessEntry {
+                        pid: p.pid,
+                        role,
+                        check: self.check_process(p.pid, &here, &boot_id),
+                        output_file: p.output_file,
+                    })
+                    .collect(),
+                job_id: launcher.job_id(),
+                output_files: launcher.output_files(),
+            })
+            .collect()
     }
 
     /// Every recorded process, checked.
@@ -317,7 +394,8 @@ impl Cluster {
             Health::Running
         } else if up == 0 && unknown == 0 {
             Health::Dead
-        } else if up == 0 {
+        } else if up + unknown == pieces.len() {
+            // Nothing is known to be down, but not everything could be checked.
             Health::Unknown
         } else {
             Health::Partial
@@ -384,19 +462,29 @@ impl Cluster {
 }
 
 /// Cluster ids with a cluster file or an rcluster state file in the profile.
-fn cluster_ids_in(profile: &Profile) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(profile.security_dir()) else {
-        return Vec::new();
+fn cluster_ids_in(profile: &Profile) -> Result<Vec<String>> {
+    let dir = profile.security_dir();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => {
+            return Err(
+                Failure::error(format!("cannot read `{}`: {err}", dir.display()))
+                    .hint("is this profile yours? Its security directory is private to its owner")
+                    .into(),
+            );
+        }
     };
-    entries
+    Ok(entries
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let name = e.file_name().to_str()?.to_string();
             cluster_file::id_from_file_name(&name)
                 .or_else(|| name.strip_prefix("rcluster-")?.strip_suffix(".json"))
+                .or_else(|| name.strip_prefix("rcluster-")?.strip_suffix(".lock"))
                 .map(str::to_string)
         })
-        .collect()
+        .collect())
 }
 
 /// Human age: `42s`, `5m`, `3h`, `2d`.

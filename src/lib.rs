@@ -25,7 +25,7 @@ use std::ffi::OsString;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, ProfileCommand};
+use crate::cli::{Cli, Command, EnginesCommand, ProfileCommand};
 use crate::output::Printer;
 
 /// Runs rcluster with these arguments and returns the exit code.
@@ -43,6 +43,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Start(args) => commands::start::run(global, args, printer),
         Command::Stop(args) => commands::stop::run(global, args, printer),
         Command::List(args) => commands::list::run(global, args, printer),
+        Command::Status(args) => commands::status::run(global, args, printer),
+        Command::Engines(EnginesCommand::Add(args)) => commands::engines::add(global, args, printer),
+        Command::Render(args) => commands::render::run(global, args, printer),
+        Command::Clean(args) => commands::clean::run(global, args, printer),
+        Command::Logs(args) => commands::logs::run(global, args, printer),
+        Command::Doctor(args) => commands::doctor::run(global, args, printer),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man => commands::man::run(),
         Command::Profile(ProfileCommand::Create(args)) => {
             commands::profile::create(global, args, printer)
         }
@@ -51,6 +59,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         }
         Command::Profile(ProfileCommand::Show(args)) => {
             commands::profile::show(global, args, printer)
+        }
+        Command::Profile(ProfileCommand::Import(args)) => {
+            commands::profile_import::run(global, args, printer)
         }
     };
     match result {

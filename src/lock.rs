@@ -68,6 +68,46 @@ impl Lock {
     }
 }
 
+impl Lock {
+    /// Takes the lock like [`Lock::acquire`]; if another rcluster on this host holds it (a start
+    /// in progress), asks that one to stop with SIGTERM, which makes a start roll back, and waits
+    /// up to `timeout` for it to let go.
+    pub fn acquire_interrupting(
+        security_dir: &Path,
+        cluster_id: &str,
+        timeout: std::time::Duration,
+    ) -> Result<Lock> {
+        let path = security_dir.join(format!("rcluster-{cluster_id}.lock"));
+        let deadline = std::time::Instant::now() + timeout;
+        let me = process::hostname();
+        let mut signalled = false;
+        loop {
+            match Lock::acquire(security_dir, cluster_id) {
+                Ok(lock) => return Ok(lock),
+                Err(err) => {
+                    let holder = fs::read_to_string(&path).unwrap_or_default();
+                    let mut words = holder.split_whitespace();
+                    let pid = match (
+                        words.next(),
+                        words.next().and_then(|p| p.parse::<i32>().ok()),
+                    ) {
+                        (Some(host), Some(pid)) if host == me => pid,
+                        _ => return Err(err),
+                    };
+                    if !signalled {
+                        let _ = process::signal(pid, nix::sys::signal::Signal::SIGTERM);
+                        signalled = true;
+                    }
+                    if std::time::Instant::now() >= deadline {
+                        return Err(err);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+        }
+    }
+}
+
 /// A lock is stale when its holder ran on this host and no longer runs (or the pid was reused).
 /// A lock from another host is never judged stale here: that host may still be working.
 fn is_stale(holder: &str, this_host: &str) -> bool {

@@ -257,6 +257,37 @@ pub fn descendants(roots: &[i32]) -> Vec<(i32, u64)> {
     found
 }
 
+/// Live processes whose environment says they belong to cluster `cluster_id` of `profile_dir`
+/// (`IPP_PROFILE_DIR` and `IPP_CLUSTER_ID`, which ipyparallel's launchers and rcluster set) and
+/// whose command line is ipyparallel's. This finds what no file records: the controller's
+/// scheduler children and engine nannies orphaned when their parent was killed. Only this
+/// user's processes have a readable environment, so nobody else's is ever found.
+pub fn find_by_cluster_env(profile_dir: &Path, cluster_id: &str) -> Vec<i32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let profile_var = format!("IPP_PROFILE_DIR={}", profile_dir.display());
+    let id_var = format!("IPP_CLUSTER_ID={cluster_id}");
+    let me = std::process::id() as i32;
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| pid != me && is_alive(pid))
+        .filter(|&pid| {
+            let Ok(environ) = fs::read(format!("/proc/{pid}/environ")) else {
+                return false;
+            };
+            let mut profile = false;
+            let mut id = false;
+            for var in environ.split(|b| *b == 0) {
+                profile |= var == profile_var.as_bytes();
+                id |= var == id_var.as_bytes();
+            }
+            profile && id && cmdline(pid).is_some_and(|c| looks_like_ipyparallel(&c))
+        })
+        .collect()
+}
+
 /// The last `lines` lines of a log file, for error messages.
 pub fn log_tail(path: &Path, lines: usize) -> String {
     let Ok(text) = fs::read(path) else {

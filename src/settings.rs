@@ -209,6 +209,18 @@ pub fn resolve_python(config: &PythonConfig) -> Result<PathBuf> {
                     return Ok(exe);
                 }
             }
+            // An activated virtualenv is the user's explicit choice: do not silently run
+            // another Python instead.
+            if var == "VIRTUAL_ENV" {
+                return Err(Failure::error(format!(
+                    "VIRTUAL_ENV is `{}`, but it has no usable `bin/python`",
+                    Path::new(&prefix).display()
+                ))
+                .hint(
+                    "activate a working environment, or set `[python] executable` in rcluster.toml",
+                )
+                .into());
+            }
         }
     }
     find_in_path("python3").ok_or_else(|| {

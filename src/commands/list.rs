@@ -24,7 +24,11 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: Printer) -> Result<()>
     };
     let mut clusters = Vec::new();
     for profile in &profiles {
-        clusters.extend(Cluster::all_in(profile)?);
+        clusters.extend(
+            Cluster::all_in(profile)?
+                .into_iter()
+                .filter(|c| !c.is_only_starting()),
+        );
     }
     // One squeue call for every job of every cluster listed.
     let job_ids: Vec<String> = clusters
@@ -47,7 +51,7 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: Printer) -> Result<()>
     };
     let mut rows = Vec::new();
     for cluster in &clusters {
-        if let Some(why) = &cluster.file_error {
+        for why in cluster.file_error.iter().chain(&cluster.state_error) {
             printer.warn(why);
         }
         rows.push(Row::of(cluster, job_states.as_ref()));

@@ -184,7 +184,7 @@ pub fn reachable_ipv4() -> Option<String> {
 }
 
 /// Everything decided before anything runs: ids, commands, addresses, engine sets.
-struct Plan<'a> {
+pub(crate) struct Plan<'a> {
     profile: &'a Profile,
     cluster_id: String,
     n: u32,
@@ -200,7 +200,7 @@ struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(
+    pub(crate) fn new(
         profile: &'a Profile,
         cluster_id: String,
         config: ProfileConfig,
@@ -258,11 +258,11 @@ impl<'a> Plan<'a> {
         })
     }
 
-    fn env(&self) -> Vec<(String, String)> {
+    pub(crate) fn env(&self) -> Vec<(String, String)> {
         launcher::cluster_env(&self.profile.dir, &self.cluster_id)
     }
 
-    fn controller_program(&self) -> Vec<String> {
+    pub(crate) fn controller_program(&self) -> Vec<String> {
         vec![
             self.python.to_string_lossy().into_owned(),
             "-m".into(),
@@ -271,7 +271,7 @@ impl<'a> Plan<'a> {
     }
 
     /// `--ip`, `--location`, then `controller_args`, in the order ipp.Cluster passes them.
-    fn controller_program_args(&self) -> Vec<String> {
+    pub(crate) fn controller_program_args(&self) -> Vec<String> {
         let mut args = Vec::new();
         if !self.controller_ip.is_empty() {
             args.push(format!("--ip={}", self.controller_ip));
@@ -283,7 +283,7 @@ impl<'a> Plan<'a> {
         args
     }
 
-    fn engine_program(&self) -> Vec<String> {
+    pub(crate) fn engine_program(&self) -> Vec<String> {
         let mut program = vec![
             self.python.to_string_lossy().into_owned(),
             "-m".into(),
@@ -318,7 +318,10 @@ impl<'a> Plan<'a> {
             .join(format!("rcluster-{}-{role}.sbatch", self.cluster_id))
     }
 
-    fn controller_script(&self, env: &[(String, String)]) -> Result<crate::batch::Script> {
+    pub(crate) fn controller_script(
+        &self,
+        env: &[(String, String)],
+    ) -> Result<crate::batch::Script> {
         let program = self.controller_program();
         let args = self.controller_program_args();
         let output = self.controller_log();
@@ -340,7 +343,7 @@ impl<'a> Plan<'a> {
         .render()
     }
 
-    fn engine_script(
+    pub(crate) fn engine_script(
         &self,
         n: u32,
         set_id: &str,
@@ -530,6 +533,10 @@ struct Launch<'a> {
     last_slurm_poll: Option<Instant>,
     slurm_states: std::collections::HashMap<String, slurm::JobInfo>,
     reported: String,
+    /// Engines the controller must have registered before start returns.
+    target: usize,
+    /// `engines add`: the cluster file as it was, which new engine sets are added to.
+    base: Option<(Value, ClusterState)>,
 }
 
 impl<'a> Launch<'a> {
@@ -546,6 +553,7 @@ impl<'a> Launch<'a> {
             jobs: Vec::new(),
             files: Vec::new(),
         };
+        let target = plan.n as usize;
         Launch {
             plan,
             controller: None,
@@ -556,6 +564,8 @@ impl<'a> Launch<'a> {
             last_slurm_poll: None,
             slurm_states: Default::default(),
             reported: String::new(),
+            target,
+            base: None,
         }
     }
 
@@ -917,7 +927,7 @@ impl<'a> Launch<'a> {
         printer: &Printer,
     ) -> Result<()> {
         let log_dir = self.profile().log_dir();
-        let n = self.plan.n as usize;
+        let n = self.target;
         let mut delay = Duration::from_millis(10);
         loop {
             let registered =
@@ -1021,7 +1031,23 @@ impl<'a> Launch<'a> {
             EngineLauncher::Mpi => "mpi",
             EngineLauncher::Slurm | EngineLauncher::SlurmMpi => "slurm",
         };
-        let doc = cluster_file::document(header.to_json(), controller, engine_class, sets);
+        let doc = match &self.base {
+            None => cluster_file::document(header.to_json(), controller, engine_class, sets),
+            Some((base, _)) => {
+                let mut doc = base.clone();
+                let requested = doc["cluster"]["n"].as_u64().unwrap_or(0)
+                    + self.engine_sets.len().min(1) as u64 * u64::from(self.plan.n);
+                doc["cluster"]["n"] = Value::from(requested);
+                doc["engines"]["class"] = Value::from(engine_class);
+                if !doc["engines"]["sets"].is_object() {
+                    doc["engines"]["sets"] = Value::Object(Default::default());
+                }
+                for (id, state) in sets {
+                    doc["engines"]["sets"][id] = state;
+                }
+                doc
+            }
+        };
         self.state.write(&state::path(&security, cid))?;
         crate::fsutil::write_atomic(
             &cluster_file::path(&security, cid),
@@ -1096,6 +1122,21 @@ impl<'a> Launch<'a> {
             // The cluster file and our record stay, so `rcluster stop` can finish the job.
             return;
         }
+        if let Some((doc, state)) = &self.base {
+            // `engines add`: the cluster goes on as it was before.
+            let security = self.profile().security_dir();
+            let cid = self.cluster_id();
+            let _ = state.write(&state::path(&security, cid));
+            let _ = crate::fsutil::write_atomic(
+                &cluster_file::path(&security, cid),
+                doc.to_string().as_bytes(),
+                0o600,
+            );
+            for path in self.state.files.iter().filter(|f| !state.files.contains(f)) {
+                let _ = crate::fsutil::remove_inside(&self.profile().dir, path);
+            }
+            return;
+        }
         let security = self.profile().security_dir();
         let cid = self.cluster_id().to_string();
         let mut files = vec![
@@ -1168,5 +1209,101 @@ fn log_excerpt(log: &Path) -> String {
         format!(" (its log `{}` is empty)", log.display())
     } else {
         format!("; last lines of `{}`:\n{tail}", log.display())
+    }
+}
+
+/// `rcluster engines add`: a further engine set for a running cluster, written into its cluster
+/// file next to the existing sets (unlike `ipcluster engines`, which replaces the file).
+pub(crate) struct AddEngines<'a> {
+    pub profile: &'a Profile,
+    pub cluster: &'a inventory::Cluster,
+    pub config: ProfileConfig,
+    pub n: u32,
+    pub vars: Vec<(String, String)>,
+    pub no_wait: bool,
+    pub timeout: Duration,
+}
+
+impl AddEngines<'_> {
+    pub(crate) fn run(self, printer: &Printer) -> Result<()> {
+        let id = self.cluster.cluster_id.clone();
+        let shown = display_id(&id).to_string();
+        let file = self.cluster.file.as_ref().ok_or_else(|| {
+            Failure::error(format!(
+                "cluster `{shown}` has no readable cluster file to add engines to"
+            ))
+        })?;
+        let engine_file = connection::connection_file(&self.profile.security_dir(), &id, "engine");
+        let engine_info = connection::read_complete(&engine_file).ok_or_else(|| {
+            Failure::error(format!(
+                "cluster `{shown}` has no controller connection file `{}`",
+                engine_file.display()
+            ))
+            .hint("is its controller running? `rcluster status` shows it")
+        })?;
+        if self.cluster.health_with_jobs() == Health::Dead {
+            return Err(Failure::error(format!("cluster `{shown}` is not running")).into());
+        }
+        let class = match self.config.engines.launcher {
+            EngineLauncher::Local => "local",
+            EngineLauncher::Mpi => "mpi",
+            EngineLauncher::Slurm | EngineLauncher::SlurmMpi => "slurm",
+        };
+        if let Some(existing) = &file.engine_class
+            && !file.engine_sets.is_empty()
+            && existing != class
+        {
+            return Err(Failure::usage(format!(
+                "cluster `{shown}` runs `{existing}` engines; ipyparallel's cluster file holds one engine launcher per cluster, so `{class}` engines cannot join it"
+            ))
+            .hint(format!("add `{existing}` engines, or start another cluster for `{class}` engines"))
+            .into());
+        }
+        let text = std::fs::read_to_string(&file.path)
+            .with_context(|| format!("cannot read `{}`", file.path.display()))?;
+        let doc: Value = serde_json::from_str(&text)
+            .with_context(|| format!("invalid cluster file `{}`", file.path.display()))?;
+        let python = resolve_python(&self.config.python)?;
+        let mut config = self.config;
+        config.engines.n = Some(self.n);
+        let plan = Plan::new(self.profile, id.clone(), config, python, self.vars)?;
+        let before = connection::registered_engines(&self.profile.log_dir(), &id).unwrap_or(0);
+        interrupt::install();
+        let mut launch = Launch::new(plan);
+        let base_state = match &self.cluster.state {
+            Some(state) => state.clone(),
+            None => launch.state.clone(),
+        };
+        launch.state = base_state.clone();
+        launch.state.requested += self.n;
+        launch.target = before + self.n as usize;
+        launch.base = Some((doc, base_state));
+        let timeout = self.timeout;
+        let result = (|| {
+            launch.start_engines(&engine_info, printer)?;
+            if !self.no_wait {
+                launch.wait_for_engines(launch.started_at + timeout, timeout, printer)?;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => {
+                printer.status(format!(
+                    "added {} engines to cluster `{shown}`{}",
+                    self.n,
+                    if self.no_wait {
+                        String::new()
+                    } else {
+                        format!(": {} registered in all", launch.registered)
+                    }
+                ));
+                Ok(())
+            }
+            Err(err) => {
+                printer.status("adding engines failed; stopping the new engines");
+                launch.rollback(printer);
+                Err(err)
+            }
+        }
     }
 }

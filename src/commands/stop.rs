@@ -24,7 +24,9 @@ pub fn run(global: &GlobalArgs, args: &StopArgs, printer: Printer) -> Result<()>
             args.grace
         ))
     })?;
-    let clusters = select(&profile, args)?;
+    let mut ids = args.cluster_ids.clone();
+    ids.extend(args.cluster_id.clone());
+    let clusters = select(&profile, ids, args.all)?;
     if clusters.is_empty() {
         printer.status(format!(
             "no clusters to stop in profile `{}`",
@@ -46,12 +48,10 @@ pub fn run(global: &GlobalArgs, args: &StopArgs, printer: Printer) -> Result<()>
 }
 
 /// The clusters named on the command line, or all of them, or the profile's only one.
-pub fn select(profile: &Profile, args: &StopArgs) -> Result<Vec<Cluster>> {
-    if args.all {
+pub fn select(profile: &Profile, ids: Vec<String>, all: bool) -> Result<Vec<Cluster>> {
+    if all {
         return Cluster::all_in(profile);
     }
-    let mut ids: Vec<String> = args.cluster_ids.clone();
-    ids.extend(args.cluster_id.clone());
     if ids.is_empty() {
         let mut all = Cluster::all_in(profile)?;
         return match all.len() {
@@ -83,6 +83,12 @@ pub fn select(profile: &Profile, args: &StopArgs) -> Result<Vec<Cluster>> {
     Ok(clusters)
 }
 
+/// The one cluster a command without `--all` acts on.
+pub fn select_one(profile: &Profile, id: Option<String>) -> Result<Cluster> {
+    let mut clusters = select(profile, id.into_iter().collect(), false)?;
+    clusters.pop().ok_or_else(|| no_such_cluster(profile, None))
+}
+
 fn no_such_cluster(profile: &Profile, id: Option<&str>) -> anyhow::Error {
     let message = match id {
         Some(id) => format!(
@@ -99,9 +105,27 @@ fn no_such_cluster(profile: &Profile, id: Option<&str>) -> anyhow::Error {
 
 fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Printer) -> Result<()> {
     let id = display_id(&cluster.cluster_id);
-    let _lock = Lock::acquire(&cluster.profile.security_dir(), &cluster.cluster_id)?;
+    // A start of the same cluster in progress is told to roll back first.
+    let _lock = Lock::acquire_interrupting(
+        &cluster.profile.security_dir(),
+        &cluster.cluster_id,
+        Duration::from_secs(60),
+    )?;
+    // What the start had written may have changed while it rolled back.
+    let reloaded = Cluster::load(&cluster.profile, &cluster.cluster_id)?;
+    let Some(cluster) = reloaded.as_ref() else {
+        printer.status(format!(
+            "cluster `{id}` is gone (its start was rolled back)"
+        ));
+        return Ok(());
+    };
     if let Some(why) = &cluster.file_error {
         printer.warn(format!("{why}; stopping what rcluster's own record lists"));
+    }
+    if let Some(why) = &cluster.state_error {
+        printer.warn(format!(
+            "{why}; stopping what the cluster file lists, checking each command line"
+        ));
     }
     let processes = cluster.processes();
     let mut targets = Vec::new();
@@ -136,7 +160,13 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
     }
     // Children such as the controller's schedulers and each engine's nanny: found now, while
     // their parents still exist, so that none is left behind if a parent has to be killed.
-    let children = process::descendants(&targets);
+    let mut children = process::descendants(&targets);
+    // And those a parent killed earlier (SIGKILL, OOM) left behind, found by their environment.
+    for pid in process::find_by_cluster_env(&cluster.profile.dir, &cluster.cluster_id) {
+        if !targets.contains(&pid) && !children.iter().any(|(p, _)| *p == pid) {
+            children.extend(process::start_time(pid).map(|start| (pid, start)));
+        }
+    }
     let outcome = process::terminate(&targets, grace);
     let orphans: Vec<i32> = children
         .iter()

@@ -69,6 +69,18 @@ impl Env {
         cmd
     }
 
+    /// The same as [`Env::rcluster`], as a plain `std::process::Command` (to spawn and signal).
+    pub fn rcluster_std(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rcluster"));
+        cmd.env("IPYTHONDIR", &self.ipython_dir)
+            .env("VIRTUAL_ENV", venv_dir())
+            .env_remove("CONDA_PREFIX")
+            .env_remove("RCLUSTER_PROFILE")
+            .env("NO_COLOR", "1")
+            .current_dir(self.dir.path());
+        cmd
+    }
+
     /// Runs Python code in the venv with this environment's IPython dir.
     pub fn python(&self, code: &str) -> Output {
         std::process::Command::new(venv_python())

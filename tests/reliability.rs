@@ -1,0 +1,569 @@
+//! Issue 6: nothing lost, nothing orphaned, nobody let in. Half-done starts roll back, stale
+//! state is never trusted blindly, concurrent commands do not trample each other, and secrets
+//! stay secret.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Env, alive, processes_under, slurm_available, venv_python};
+use predicates::prelude::*;
+
+/// Writes an executable script into the test dir, named for the fault it injects.
+fn script(env: &Env, name: &str, body: &str) -> std::path::PathBuf {
+    let path = env.dir.path().join(name);
+    std::fs::write(
+        &path,
+        format!("#!/bin/sh\n# {name}: fault injection for rcluster's tests\n{body}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn write_config(env: &Env, profile: &str, toml: &str) {
+    std::fs::write(env.profile_dir(profile).join("rcluster.toml"), toml).unwrap();
+}
+
+/// Nothing of the cluster left: no process, no file in `security/`.
+fn assert_nothing_left(env: &Env, profile: &str, id: &str) {
+    assert_eq!(
+        processes_under(&env.ipython_dir),
+        Vec::<i32>::new(),
+        "processes left"
+    );
+    assert_eq!(
+        env.security_files_of(profile, id),
+        Vec::<String>::new(),
+        "files left"
+    );
+}
+
+#[test]
+fn controller_that_dies_before_its_connection_files_is_reported_with_its_log() {
+    let env = Env::new();
+    env.create_profile("p");
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "p",
+            "-n",
+            "1",
+            "--cluster-id",
+            "cd",
+            "--",
+            "--no-such-flag=1",
+        ])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("the controller exited before the cluster was ready")
+                .and(predicate::str::contains("last lines of"))
+                .and(predicate::str::contains("no-such-flag")),
+        );
+    assert_nothing_left(&env, "p", "cd");
+}
+
+#[test]
+fn connection_files_that_never_appear_time_out_and_roll_back() {
+    let env = Env::new();
+    env.create_profile("p");
+    let python = script(&env, "fake-python-silent", "exec sleep 300");
+    write_config(
+        &env,
+        "p",
+        &format!(
+            "[python]\nexecutable = {:?}\n",
+            python.display().to_string()
+        ),
+    );
+    let started = Instant::now();
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "p",
+            "-n",
+            "1",
+            "--cluster-id",
+            "to",
+            "--timeout",
+            "2",
+        ])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("did not write its connection files within 2 s")
+                .and(predicate::str::contains("--timeout")),
+        );
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert_nothing_left(&env, "p", "to");
+}
+
+#[test]
+fn engines_that_cannot_start_roll_back_with_their_log() {
+    let env = Env::new();
+    env.create_profile("p");
+    write_config(&env, "p", "[engines]\nargs = [\"--no-such-engine-flag\"]\n");
+    env.rcluster()
+        .args(["start", "--profile", "p", "-n", "2", "--cluster-id", "eng"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("exited before registering")
+                .and(predicate::str::contains("no-such-engine-flag")),
+        );
+    assert_nothing_left(&env, "p", "eng");
+}
+
+#[test]
+fn python_without_ipyparallel_is_reported() {
+    let env = Env::new();
+    env.create_profile("p");
+    // A real Python in which `import ipyparallel` fails, as in an environment without it.
+    let python = script(
+        &env,
+        "python-without-ipyparallel",
+        &format!(
+            "exec {} -c 'import sys, runpy; sys.modules[\"ipyparallel\"] = None; sys.argv = sys.argv[2:]; runpy.run_module(sys.argv[0], run_name=\"__main__\")' \"$@\"",
+            venv_python().display()
+        ),
+    );
+    write_config(
+        &env,
+        "p",
+        &format!(
+            "[python]\nexecutable = {:?}\n",
+            python.display().to_string()
+        ),
+    );
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "p",
+            "-n",
+            "1",
+            "--cluster-id",
+            "nomod",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("ipyparallel").and(predicate::str::contains("exited")));
+    assert_nothing_left(&env, "p", "nomod");
+}
+
+#[test]
+fn stale_pid_that_belongs_to_another_process_is_never_signalled() {
+    let env = Env::new();
+    env.create_profile("p");
+    env.start("p", "st", 1);
+    let pids = env.recorded_pids("p", "st");
+    env.rcluster()
+        .args(["stop", "--profile", "p", "st", "--keep-logs"])
+        .assert()
+        .success();
+    // Rewrite the cluster as if its controller's pid had been reused by an unrelated process.
+    let mut bystander = Command::new("sleep").arg("60").spawn().unwrap();
+    let pid = bystander.id() as i32;
+    let profile_dir = env.profile_dir("p");
+    let cluster = format!(
+        r#"{{"cluster": {{"cluster_id": "st", "controller_args": [], "controller_ip": "", "controller_location": "", "delay": 1.0, "n": 1, "profile_dir": "{0}", "class": "ipyparallel.cluster.cluster.Cluster"}}, "controller": {{"class": "local", "state": {{"cluster_id": "st", "output_file": "{0}/log/c.log", "pid": {pid}, "profile_dir": "{0}", "state": "running"}}}}, "engines": {{"class": "local", "sets": {{}}}}}}"#,
+        profile_dir.display()
+    );
+    std::fs::write(env.security("p").join("cluster-st.json"), &cluster).unwrap();
+    env.rcluster()
+        .args(["stop", "--profile", "p", "st"])
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains(format!("pid {pid}"))
+                .and(predicate::str::contains("not signalled")),
+        );
+    assert!(alive(pid), "an unrelated process was killed");
+    // Same with rcluster's own record claiming another start time for that pid.
+    std::fs::write(env.security("p").join("cluster-st.json"), &cluster).unwrap();
+    let state = serde_json::json!({
+        "version": 1, "cluster_id": "st", "rcluster_version": "0", "created": 0,
+        "host": nix_hostname(), "boot_id": std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap().trim(),
+        "requested": 1, "processes": [{"pid": pid, "start_time": 1, "role": "controller"}], "jobs": [], "files": []
+    });
+    std::fs::write(
+        env.security("p").join("rcluster-st.json"),
+        state.to_string(),
+    )
+    .unwrap();
+    env.rcluster()
+        .args(["stop", "--profile", "p", "st"])
+        .assert()
+        .success();
+    assert!(alive(pid), "an unrelated process was killed");
+    let _ = bystander.kill();
+    let _ = bystander.wait();
+    assert!(pids.iter().all(|p| !alive(*p)));
+}
+
+fn nix_hostname() -> String {
+    String::from_utf8(Command::new("hostname").output().unwrap().stdout)
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn corrupt_state_file_is_a_clear_error_and_clean_removes_only_dead_clusters() {
+    let env = Env::new();
+    env.create_profile("p");
+    env.start("p", "live", 1);
+    env.start("p", "dead", 1);
+    // `dead` really dies (its processes are killed behind rcluster's back) and its record is
+    // truncated; `live` keeps running but its record is corrupt too.
+    for pid in env.recorded_pids("p", "dead") {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    common::wait_all_gone(&env.recorded_pids("p", "dead"), Duration::from_secs(5));
+    for id in ["live", "dead"] {
+        let path = env.security("p").join(format!("rcluster-{id}.json"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, &text[..text.len() / 2]).unwrap();
+    }
+    env.rcluster()
+        .args(["list", "--profile", "p"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("invalid state file"));
+    env.rcluster()
+        .args(["clean", "--profile", "p"])
+        .assert()
+        .success();
+    assert_eq!(env.security_files_of("p", "dead"), Vec::<String>::new());
+    assert!(
+        env.security("p").join("cluster-live.json").exists(),
+        "clean removed a running cluster"
+    );
+    assert!(env.recorded_pids("p", "live").iter().all(|p| alive(*p)));
+    env.rcluster()
+        .args(["stop", "--profile", "p", "live"])
+        .assert()
+        .success();
+    assert_nothing_left(&env, "p", "live");
+}
+
+#[test]
+fn two_starts_of_one_cluster_at_once_exactly_one_wins() {
+    let env = Env::new();
+    env.create_profile("p");
+    let spawn = || {
+        env.rcluster_std()
+            .args(["start", "--profile", "p", "-n", "1", "--cluster-id", "race"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let codes = [a.status.code(), b.status.code()];
+    assert_eq!(
+        codes.iter().filter(|c| **c == Some(0)).count(),
+        1,
+        "{codes:?}"
+    );
+    let loser = if a.status.success() { &b } else { &a };
+    let stderr = String::from_utf8_lossy(&loser.stderr);
+    assert!(
+        stderr.contains("another rcluster") || stderr.contains("already running"),
+        "{stderr}"
+    );
+    assert_eq!(env.recorded_pids("p", "race").len(), 2);
+    env.rcluster()
+        .args(["stop", "--profile", "p", "race"])
+        .assert()
+        .success();
+    assert_nothing_left(&env, "p", "race");
+}
+
+#[test]
+fn keys_are_never_printed_and_files_are_private() {
+    let env = Env::new();
+    env.create_profile("p");
+    let out = env
+        .rcluster()
+        .args([
+            "start",
+            "--profile",
+            "p",
+            "-n",
+            "1",
+            "--cluster-id",
+            "sec",
+            "-v",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let security = env.security("p");
+    let client: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(security.join("ipcontroller-sec-client.json")).unwrap(),
+    )
+    .unwrap();
+    let key = client["key"].as_str().unwrap().to_string();
+    assert!(key.len() > 10);
+    let mut outputs = vec![out];
+    for args in [
+        vec!["list", "--json"],
+        vec!["list"],
+        vec!["status", "--profile", "p", "--json"],
+        vec!["status", "--profile", "p"],
+        vec![
+            "start",
+            "--profile",
+            "p",
+            "--cluster-id",
+            "other",
+            "--dry-run",
+        ],
+    ] {
+        outputs.push(env.rcluster().args(&args).output().unwrap());
+    }
+    for out in &outputs {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains(&key), "the session key was printed:\n{all}");
+    }
+    assert_eq!(
+        std::fs::metadata(&security).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    for entry in std::fs::read_dir(&security).unwrap() {
+        let entry = entry.unwrap();
+        let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} has mode {mode:o}", entry.path().display());
+    }
+    env.rcluster()
+        .args(["stop", "--profile", "p", "sec"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn stop_deletes_only_files_inside_the_profile() {
+    let env = Env::new();
+    env.create_profile("p");
+    env.start("p", "del", 1);
+    let victim = env.dir.path().join("outside-victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let state_path = env.security("p").join("rcluster-del.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
+    state["files"] =
+        serde_json::json!([victim, env.profile_dir("p").join("../outside-victim.txt")]);
+    std::fs::write(&state_path, state.to_string()).unwrap();
+    env.rcluster()
+        .args(["stop", "--profile", "p", "del"])
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert_nothing_left(&env, "p", "del");
+}
+
+fn slurm_profile_with_pending_controller(env: &Env) {
+    env.rcluster()
+        .args(["profile", "create", "s", "--preset", "slurm"])
+        .assert()
+        .success();
+    // A controller job that stays PENDING (BeginTime) for an hour.
+    write_config(
+        env,
+        "s",
+        "[controller]\nlauncher = \"slurm\"\n[engines]\nlauncher = \"slurm\"\nn = 1\n[slurm]\ndirectives = [\"--begin=now+3600\"]\n",
+    );
+}
+
+fn wait_for_file(path: &std::path::Path, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while !path.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(path.exists(), "{} never appeared", path.display());
+}
+
+#[test]
+fn queued_controller_times_out_with_its_reason_and_is_cancelled() {
+    if !slurm_available() {
+        return;
+    }
+    let env = Env::new();
+    slurm_profile_with_pending_controller(&env);
+    let out = env
+        .rcluster()
+        .args([
+            "start",
+            "--profile",
+            "s",
+            "--cluster-id",
+            "q",
+            "--timeout",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("PENDING (BeginTime)"), "{stderr}");
+    let job = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("submitted controller job "))
+        .expect("job id printed")
+        .trim()
+        .to_string();
+    assert_eq!(
+        common::active_jobs(&[job]),
+        Vec::<String>::new(),
+        "the queued job was not cancelled"
+    );
+    assert_nothing_left(&env, "s", "q");
+}
+
+#[test]
+fn signals_during_start_roll_back() {
+    if !slurm_available() {
+        return;
+    }
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let env = Env::new();
+        slurm_profile_with_pending_controller(&env);
+        let child = env
+            .rcluster_std()
+            .args([
+                "start",
+                "--profile",
+                "s",
+                "--cluster-id",
+                "sig",
+                "--timeout",
+                "120",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_file(
+            &env.security("s").join("cluster-sig.json"),
+            Duration::from_secs(20),
+        );
+        let jobs = common::recorded_jobs(&env, "s", "sig");
+        Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted by SIG"));
+        assert_eq!(common::active_jobs(&jobs), Vec::<String>::new());
+        assert_nothing_left(&env, "s", "sig");
+    }
+}
+
+#[test]
+fn stop_during_start_leaves_nothing_running() {
+    if !slurm_available() {
+        return;
+    }
+    let env = Env::new();
+    slurm_profile_with_pending_controller(&env);
+    let child = env
+        .rcluster_std()
+        .args([
+            "start",
+            "--profile",
+            "s",
+            "--cluster-id",
+            "mid",
+            "--timeout",
+            "120",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_file(
+        &env.security("s").join("cluster-mid.json"),
+        Duration::from_secs(20),
+    );
+    let jobs = common::recorded_jobs(&env, "s", "mid");
+    env.rcluster()
+        .args(["stop", "--profile", "s", "mid"])
+        .assert()
+        .success();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert_eq!(common::active_jobs(&jobs), Vec::<String>::new());
+    assert_nothing_left(&env, "s", "mid");
+}
+
+#[test]
+fn engine_submission_failing_after_the_controller_job_cancels_it() {
+    if !slurm_available() {
+        return;
+    }
+    let env = Env::new();
+    env.rcluster()
+        .args(["profile", "create", "s", "--preset", "slurm"])
+        .assert()
+        .success();
+    std::fs::write(
+        env.profile_dir("s").join("bad.engine.template"),
+        "#!/bin/sh\n#SBATCH --ntasks={n}\nsrun {program_and_args} {no_such_variable}\n",
+    )
+    .unwrap();
+    write_config(
+        &env,
+        "s",
+        "[controller]\nlauncher = \"slurm\"\n[engines]\nlauncher = \"slurm\"\nn = 1\ntemplate = \"bad.engine.template\"\n",
+    );
+    let out = env
+        .rcluster()
+        .args([
+            "start",
+            "--profile",
+            "s",
+            "--cluster-id",
+            "half",
+            "--timeout",
+            "120",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.engine.template") && stderr.contains("no_such_variable"),
+        "{stderr}"
+    );
+    let job = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("submitted controller job "))
+        .expect("controller job submitted first")
+        .trim()
+        .to_string();
+    assert_eq!(
+        common::active_jobs(&[job]),
+        Vec::<String>::new(),
+        "controller job left running"
+    );
+    assert_nothing_left(&env, "s", "half");
+}
