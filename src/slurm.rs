@@ -62,17 +62,73 @@ impl JobInfo {
     }
 }
 
-/// What a Slurm command answered.
+/// How long a Slurm command may take before it counts as hung: `RCLUSTER_SLURM_TIMEOUT`
+/// seconds, default 30.
+fn command_timeout() -> Duration {
+    std::env::var("RCLUSTER_SLURM_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .unwrap_or(Duration::from_secs(30))
+}
+
+/// What a Slurm command answered. A command that hangs (an overloaded slurmctld) is killed
+/// after [`command_timeout`] and reported as such.
 fn run(program: &str, args: &[&str], env: &[(String, String)]) -> Result<String> {
-    let output = Command::new(program)
+    let mut child = Command::new(program)
         .args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|err| {
             Failure::error(format!("cannot run `{program}`: {err}"))
                 .hint("is Slurm installed and on PATH here? `rcluster` submits from a login node with Slurm's commands")
         })?;
+    // Read both pipes on threads so a chatty command cannot block on a full pipe.
+    let mut stdout_pipe = child.stdout.take();
+    let mut stderr_pipe = child.stderr.take();
+    let read_out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(pipe) = stdout_pipe.as_mut() {
+            let _ = std::io::Read::read_to_end(pipe, &mut buf);
+        }
+        buf
+    });
+    let read_err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(pipe) = stderr_pipe.as_mut() {
+            let _ = std::io::Read::read_to_end(pipe, &mut buf);
+        }
+        buf
+    });
+    let deadline = Instant::now() + command_timeout();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Failure::error(format!(
+                    "`{program} {}` did not answer within {} s",
+                    args.join(" "),
+                    command_timeout().as_secs_f64()
+                ))
+                .hint("Slurm's controller may be overloaded or down; try again later")
+                .into());
+            }
+            Err(err) => {
+                return Err(Failure::error(format!("cannot wait for `{program}`: {err}")).into());
+            }
+        }
+    };
+    let output = std::process::Output {
+        status,
+        stdout: read_out.join().unwrap_or_default(),
+        stderr: read_err.join().unwrap_or_default(),
+    };
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);

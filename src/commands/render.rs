@@ -9,7 +9,7 @@ use crate::error::Failure;
 use crate::ids;
 use crate::output::Printer;
 use crate::profile::Profile;
-use crate::settings::{ProfileConfig, resolve_python};
+use crate::settings::{ControllerLauncher, EngineLauncher, ProfileConfig, resolve_python};
 
 pub fn run(global: &GlobalArgs, args: &RenderArgs, _printer: Printer) -> Result<()> {
     // No profile needed: without one, the defaults and the flags make the context.
@@ -51,6 +51,18 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, _printer: Printer) -> Result<
         match args.role {
             Role::Controller => config.controller.template = Some(name),
             Role::Engines => config.engines.template = Some(name),
+        }
+    }
+    // The scripts are Slurm's: render them with the addresses a Slurm cluster gets.
+    match args.role {
+        Role::Controller => config.controller.launcher = ControllerLauncher::Slurm,
+        Role::Engines => {
+            if !matches!(
+                config.engines.launcher,
+                EngineLauncher::Slurm | EngineLauncher::SlurmMpi
+            ) {
+                config.engines.launcher = EngineLauncher::Slurm;
+            }
         }
     }
     // The script shows the Python that would run; without one, `python3` stands in.

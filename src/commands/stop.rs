@@ -34,16 +34,26 @@ pub fn run(global: &GlobalArgs, args: &StopArgs, printer: Printer) -> Result<()>
         ));
         return Ok(());
     }
-    let mut failures = Vec::new();
-    for cluster in clusters {
-        if let Err(err) = stop_one(&cluster, args.keep_logs, grace, &printer) {
-            failures.push(format!("{err:#}"));
+    if clusters.len() == 1 {
+        return stop_one(&clusters[0], args.keep_logs, grace, &printer);
+    }
+    // Several clusters: each failure is reported as it happens, and the others still stop.
+    let total = clusters.len();
+    let mut failed = 0;
+    for cluster in &clusters {
+        if let Err(err) = stop_one(cluster, args.keep_logs, grace, &printer) {
+            let (_, hint) = crate::error::code_and_hint(&err);
+            printer.error(format!("{err:#}"));
+            if let Some(hint) = hint {
+                printer.hint(hint);
+            }
+            failed += 1;
         }
     }
-    if failures.is_empty() {
+    if failed == 0 {
         Ok(())
     } else {
-        Err(Failure::error(failures.join("\n")).into())
+        Err(Failure::error(format!("{failed} of {total} clusters could not be stopped")).into())
     }
 }
 
@@ -119,6 +129,20 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
         ));
         return Ok(());
     };
+    if cluster.file.is_none() && cluster.state.is_none() {
+        // Nothing readable says what runs: stopping nothing and deleting the files could orphan
+        // a running cluster.
+        let why = cluster
+            .file_error
+            .iter()
+            .chain(&cluster.state_error)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(Failure::error(format!("cannot stop cluster `{id}`: {why}"))
+            .hint("nothing was stopped or removed; fix the file, or remove it with `rcluster clean --force` if the cluster is gone")
+            .into());
+    }
     if let Some(why) = &cluster.file_error {
         printer.warn(format!("{why}; stopping what rcluster's own record lists"));
     }

@@ -1,0 +1,131 @@
+//! `rcluster engines add` (issue 4): a further engine set joins a running cluster, the cluster
+//! file keeps every set (ipcluster's `engines` would replace it), and `stop` ends all of them.
+
+mod common;
+
+use common::{Env, slurm_available};
+use predicates::prelude::*;
+
+fn sets(env: &Env, profile: &str, id: &str) -> serde_json::Map<String, serde_json::Value> {
+    let text =
+        std::fs::read_to_string(env.security(profile).join(format!("cluster-{id}.json"))).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["engines"]["sets"].as_object().unwrap().clone()
+}
+
+#[test]
+fn local_engines_join_a_running_cluster_and_stop_ends_every_set() {
+    let env = Env::new();
+    env.create_profile("p");
+    env.start("p", "grow", 2);
+    env.rcluster()
+        .args(["engines", "add", "--profile", "p", "-n", "2"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "added 2 engines to cluster `grow`: 4 registered",
+        ));
+    assert_eq!(sets(&env, "p", "grow").len(), 2);
+    let out = env.python_ok(
+        "import ipyparallel as ipp\nc = ipp.Cluster.from_file(profile='p', cluster_id='grow')\nrc = c.connect_client_sync()\nrc.wait_for_engines(4, timeout=30)\nprint(len(c.engines), len(rc.ids))",
+    );
+    assert_eq!(out, "2 4\n");
+    let list = env.ipcluster(&["list", "--profile=p"]);
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("True          4 Local"),
+        "{}",
+        String::from_utf8_lossy(&list.stdout)
+    );
+    let pids = env.recorded_pids("p", "grow");
+    assert_eq!(pids.len(), 5);
+    env.rcluster()
+        .args(["stop", "--profile", "p"])
+        .assert()
+        .success();
+    assert!(pids.iter().all(|p| !common::alive(*p)));
+    assert!(common::processes_under(&env.ipython_dir).is_empty());
+}
+
+#[test]
+fn engines_of_another_launcher_class_are_refused() {
+    let env = Env::new();
+    env.create_profile("p");
+    env.start("p", "mix", 1);
+    env.rcluster()
+        .args([
+            "engines",
+            "add",
+            "--profile",
+            "p",
+            "-n",
+            "1",
+            "--engines",
+            "mpi",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("one engine launcher per cluster"));
+    assert_eq!(sets(&env, "p", "mix").len(), 1);
+    env.rcluster()
+        .args(["stop", "--profile", "p"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn adding_to_a_cluster_that_is_not_there_exits_11() {
+    let env = Env::new();
+    env.create_profile("p");
+    env.rcluster()
+        .args(["engines", "add", "--profile", "p", "--cluster-id", "ghost"])
+        .assert()
+        .code(11);
+}
+
+#[test]
+fn slurm_engine_jobs_join_and_stop_cancels_every_job() {
+    if !slurm_available() {
+        return;
+    }
+    let env = Env::new();
+    env.rcluster()
+        .args(["profile", "create", "s", "--preset", "slurm"])
+        .assert()
+        .success();
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "s",
+            "-n",
+            "2",
+            "--cluster-id",
+            "sgrow",
+            "--timeout",
+            "120",
+        ])
+        .assert()
+        .success();
+    env.rcluster()
+        .args([
+            "engines",
+            "add",
+            "--profile",
+            "s",
+            "-n",
+            "2",
+            "--timeout",
+            "120",
+        ])
+        .assert()
+        .success();
+    let jobs = common::recorded_jobs(&env, "s", "sgrow");
+    assert_eq!(jobs.len(), 3);
+    assert_eq!(sets(&env, "s", "sgrow").len(), 2);
+    env.rcluster()
+        .args(["stop", "--profile", "s"])
+        .assert()
+        .success();
+    assert_eq!(common::active_jobs(&jobs), Vec::<String>::new());
+    assert_eq!(env.security_files_of("s", "sgrow"), Vec::<String>::new());
+}
