@@ -1,8 +1,12 @@
 //! Where messages go: data on stdout, messages on stderr, with verbosity and colour settings.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::{ColorChoice, GlobalArgs};
+
+/// Whether a live progress line is on the terminal now (it must be cleared before other output).
+static LIVE_LINE: AtomicBool = AtomicBool::new(false);
 
 /// How much to say and whether to colour it; built once from the global flags.
 #[derive(Debug, Clone, Copy)]
@@ -10,6 +14,8 @@ pub struct Printer {
     pub quiet: bool,
     pub verbose: u8,
     pub color: bool,
+    /// stderr is a terminal: progress is one line rewritten in place.
+    pub live: bool,
 }
 
 impl Printer {
@@ -26,6 +32,33 @@ impl Printer {
             quiet: args.quiet,
             verbose: args.verbose,
             color,
+            live: std::io::stderr().is_terminal()
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb"),
+        }
+    }
+
+    /// Progress while waiting: on a terminal one line rewritten in place; elsewhere (a notebook,
+    /// a log file) a plain line each time it changes, with no control characters.
+    pub fn progress(&self, line: &str) {
+        if self.quiet {
+            return;
+        }
+        if self.live {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K{line}");
+            let _ = err.flush();
+            LIVE_LINE.store(true, Ordering::SeqCst);
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    /// Removes the live progress line, if one is shown.
+    pub fn clear_progress(&self) {
+        if LIVE_LINE.swap(false, Ordering::SeqCst) {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
         }
     }
 
@@ -39,6 +72,7 @@ impl Printer {
 
     /// A progress or status message on stderr; silent with `--quiet`.
     pub fn status(&self, message: impl AsRef<str>) {
+        self.clear_progress();
         if !self.quiet {
             eprintln!("{}", message.as_ref());
         }
@@ -47,15 +81,18 @@ impl Printer {
     /// Detail shown with `-v`.
     pub fn verbose(&self, message: impl AsRef<str>) {
         if self.verbose > 0 && !self.quiet {
+            self.clear_progress();
             eprintln!("{}", self.paint("2", message.as_ref()));
         }
     }
 
     pub fn warn(&self, message: impl AsRef<str>) {
+        self.clear_progress();
         eprintln!("{} {}", self.paint("1;33", "warning:"), message.as_ref());
     }
 
     pub fn error(&self, message: impl AsRef<str>) {
+        self.clear_progress();
         eprintln!("{} {}", self.paint("1;31", "error:"), message.as_ref());
     }
 

@@ -785,7 +785,7 @@ impl<'a> Launch<'a> {
     /// One status line whenever what is being waited for changes.
     fn report(&mut self, printer: &Printer, what: String) {
         if what != self.reported {
-            printer.status(&what);
+            printer.progress(&what);
             self.reported = what;
         }
     }
@@ -943,8 +943,10 @@ impl<'a> Launch<'a> {
             } else {
                 format!("engines {registered}/{n} registered · {jobs}")
             };
-            if self.state.jobs.is_empty() {
-                printer.verbose(&line);
+            // Local engines register in about a second: a log or notebook gets no line for each,
+            // unless asked (-v); a terminal gets the live line.
+            if self.state.jobs.is_empty() && !printer.live && printer.verbose == 0 {
+                self.reported = line;
             } else {
                 self.report(printer, line);
             }
