@@ -1,0 +1,377 @@
+//! `rcluster logs`: print a cluster's log files (the launchers' output files recorded in the
+//! cluster file), each under a `==> path <==` header as `tail` prints them; `-f` follows them.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::cli::{GlobalArgs, LogsArgs};
+use crate::commands::start::display_id;
+use crate::commands::stop::select_one;
+use crate::inventory::{Cluster, ProcessCheck};
+use crate::output::Printer;
+use crate::profile::Profile;
+use crate::slurm::{self, JobInfo};
+
+/// How often `-f` looks for appended data.
+const POLL: Duration = Duration::from_millis(200);
+/// How often `-f` checks whether the cluster's processes are still alive.
+const PROCESS_CHECK: Duration = Duration::from_secs(1);
+/// How often `-f` asks Slurm about the cluster's jobs (one `squeue` call each time).
+const JOB_CHECK: Duration = Duration::from_secs(3);
+
+pub fn run(global: &GlobalArgs, args: &LogsArgs, printer: Printer) -> Result<()> {
+    match print_logs(global, args, &printer) {
+        // `rcluster logs | head` closes the pipe early: that is the reader's choice, not an error.
+        Err(err)
+            if err
+                .downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+fn print_logs(global: &GlobalArgs, args: &LogsArgs, printer: &Printer) -> Result<()> {
+    let profile = Profile::from_args(global)?;
+    profile.require()?;
+    let mut cluster = select_one(&profile, args.cluster_id.clone())?;
+    if let Some(why) = &cluster.file_error {
+        printer.warn(why);
+    }
+    let id = cluster.cluster_id.clone();
+    let role = args.role.map(|r| r.name());
+    let mut logs = LogSet::default();
+    logs.add_from(&cluster, role);
+    if logs.files.is_empty() {
+        printer.status(format!(
+            "cluster `{}` records no {}log files",
+            display_id(&id),
+            role.map(|r| format!("{r} ")).unwrap_or_default()
+        ));
+    }
+    let mut out = Out::new();
+    let missing_jobs = logs.missing_jobs();
+    let job_states = if missing_jobs.is_empty() {
+        HashMap::new()
+    } else {
+        slurm::query(&missing_jobs).unwrap_or_default()
+    };
+    for file in &mut logs.files {
+        file.print_new(&mut out, printer, Some(&job_states))?;
+    }
+    out.flush()?;
+    if !args.follow {
+        return Ok(());
+    }
+
+    let mut last_process_check = Instant::now();
+    let mut last_job_check: Option<Instant> = None;
+    loop {
+        std::thread::sleep(POLL);
+        for file in &mut logs.files {
+            file.print_new(&mut out, printer, None)?;
+        }
+        out.flush()?;
+        if last_process_check.elapsed() < PROCESS_CHECK {
+            continue;
+        }
+        last_process_check = Instant::now();
+        // Engine sets added meanwhile (`rcluster engines add`) bring new log files. Once `stop`
+        // has removed the cluster file, the last one read still lists what to check.
+        if let Ok(Some(reloaded)) = Cluster::load(&profile, &id) {
+            let before = logs.files.len();
+            logs.add_from(&reloaded, role);
+            for file in &mut logs.files[before..] {
+                file.print_new(&mut out, printer, None)?;
+            }
+            out.flush()?;
+            cluster = reloaded;
+        }
+        if processes_running(&cluster) {
+            continue;
+        }
+        let jobs: Vec<String> = cluster.jobs().into_iter().map(|(_, id)| id).collect();
+        if !jobs.is_empty() {
+            if last_job_check.is_some_and(|t| t.elapsed() < JOB_CHECK) {
+                continue;
+            }
+            last_job_check = Some(Instant::now());
+            // If Slurm cannot be asked, nothing is known to have ended: keep following.
+            let Ok(states) = slurm::query(&jobs) else {
+                continue;
+            };
+            if jobs
+                .iter()
+                .any(|job| states.get(job).is_some_and(JobInfo::is_active))
+            {
+                continue;
+            }
+        }
+        for file in &mut logs.files {
+            file.print_new(&mut out, printer, None)?;
+        }
+        out.flush()?;
+        printer.status(format!(
+            "cluster `{}` has ended: no process or job of it is left",
+            display_id(&id)
+        ));
+        return Ok(());
+    }
+}
+
+/// Whether any recorded process may still write: running here, or on a host we cannot check.
+fn processes_running(cluster: &Cluster) -> bool {
+    cluster
+        .processes()
+        .iter()
+        .any(|p| matches!(p.check, ProcessCheck::Running | ProcessCheck::Elsewhere))
+}
+
+/// The log files being printed, in the order of the cluster file: controller, then engine sets.
+#[derive(Default)]
+struct LogSet {
+    files: Vec<LogFile>,
+}
+
+impl LogSet {
+    /// Adds the log files of `cluster` not yet in the set (only those of `role`, if given).
+    fn add_from(&mut self, cluster: &Cluster, role: Option<&str>) {
+        for piece in cluster.pieces() {
+            if role.is_some_and(|r| r != piece.role.name()) {
+                continue;
+            }
+            let mut paths = piece.output_files.clone();
+            paths.sort_by(|a, b| natural_cmp(a, b));
+            for path in paths {
+                let path = PathBuf::from(path);
+                if self.files.iter().any(|f| f.path == path) {
+                    continue;
+                }
+                self.files.push(LogFile {
+                    path,
+                    job_id: piece.job_id.clone(),
+                    offset: 0,
+                    state: FileState::Unseen,
+                });
+            }
+        }
+    }
+
+    /// Job ids of the files that do not exist (yet).
+    fn missing_jobs(&self) -> Vec<String> {
+        let mut jobs: Vec<String> = self
+            .files
+            .iter()
+            .filter(|f| !f.path.exists())
+            .filter_map(|f| f.job_id.clone())
+            .collect();
+        jobs.sort();
+        jobs.dedup();
+        jobs
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileState {
+    /// Not looked at yet.
+    Unseen,
+    /// Missing, and said so.
+    Missing,
+    /// Read up to `offset`.
+    Open,
+    /// Existed, then was removed (e.g. by `rcluster stop`), and said so.
+    Removed,
+}
+
+struct LogFile {
+    path: PathBuf,
+    /// The batch job that writes the file, if any.
+    job_id: Option<String>,
+    /// Bytes printed so far.
+    offset: u64,
+    state: FileState,
+}
+
+impl LogFile {
+    /// Prints what was appended since the last call, under a header when the output switches to
+    /// this file. `jobs` (first pass only) explains a missing file by its job's state.
+    fn print_new(
+        &mut self,
+        out: &mut Out,
+        printer: &Printer,
+        jobs: Option<&HashMap<String, JobInfo>>,
+    ) -> Result<()> {
+        let shown = self.path.display();
+        let mut file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                match self.state {
+                    FileState::Unseen => {
+                        let why = match (&self.job_id, jobs) {
+                            (Some(job), Some(states)) => match states.get(job) {
+                                Some(info) => format!(": Slurm job {job} is {}", info.describe()),
+                                None => format!(": written by Slurm job {job}"),
+                            },
+                            _ => String::new(),
+                        };
+                        printer.status(format!("`{shown}` does not exist (yet){why}"));
+                        self.state = FileState::Missing;
+                    }
+                    FileState::Open => {
+                        printer.status(format!("`{shown}` was removed"));
+                        self.state = FileState::Removed;
+                    }
+                    FileState::Missing | FileState::Removed => {}
+                }
+                return Ok(());
+            }
+            Err(err) => {
+                if self.state == FileState::Unseen {
+                    printer.warn(format!("cannot read `{shown}`: {err}"));
+                    self.state = FileState::Missing;
+                }
+                return Ok(());
+            }
+        };
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if len < self.offset {
+            printer.status(format!(
+                "`{shown}` was truncated; printing it from the start"
+            ));
+            self.offset = 0;
+        }
+        let first = self.state != FileState::Open;
+        self.state = FileState::Open;
+        if len == self.offset && !first {
+            return Ok(());
+        }
+        out.header(&self.path)?;
+        file.seek(SeekFrom::Start(self.offset))?;
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let n = file.read(&mut buffer)?;
+            if n == 0 {
+                break;
+            }
+            out.write(&buffer[..n])?;
+            self.offset += n as u64;
+        }
+        Ok(())
+    }
+}
+
+/// Stdout, remembering which file's content it showed last, as `tail` does for its headers.
+struct Out {
+    stdout: io::StdoutLock<'static>,
+    current: Option<PathBuf>,
+    /// Whether the last byte written ended a line (or nothing was written).
+    at_line_start: bool,
+}
+
+impl Out {
+    fn new() -> Out {
+        Out {
+            stdout: io::stdout().lock(),
+            current: None,
+            at_line_start: true,
+        }
+    }
+
+    /// `==> path <==`, preceded by a blank line unless it is the first, when the file changes.
+    fn header(&mut self, path: &PathBuf) -> io::Result<()> {
+        if self.current.as_ref() == Some(path) {
+            return Ok(());
+        }
+        if !self.at_line_start {
+            self.stdout.write_all(b"\n")?;
+        }
+        if self.current.is_some() {
+            self.stdout.write_all(b"\n")?;
+        }
+        writeln!(self.stdout, "==> {} <==", path.display())?;
+        self.current = Some(path.clone());
+        self.at_line_start = true;
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if let Some(last) = bytes.last() {
+            self.at_line_start = *last == b'\n';
+        }
+        self.stdout.write_all(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stdout.flush()
+    }
+}
+
+/// Compares names with their numbers as numbers, so `engine-2.log` comes before `engine-10.log`.
+fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a, b);
+    loop {
+        match (a.is_empty(), b.is_empty()) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return Ordering::Less,
+            (false, true) => return Ordering::Greater,
+            _ => {}
+        }
+        let a_digits = a.starts_with(|c: char| c.is_ascii_digit());
+        let b_digits = b.starts_with(|c: char| c.is_ascii_digit());
+        let split = |s: &str, digits: bool| {
+            s.find(|c: char| c.is_ascii_digit() != digits)
+                .unwrap_or(s.len())
+        };
+        let (a_run, a_rest) = a.split_at(split(a, a_digits));
+        let (b_run, b_rest) = b.split_at(split(b, b_digits));
+        let order = if a_digits && b_digits {
+            let (a_num, b_num) = (a_run.trim_start_matches('0'), b_run.trim_start_matches('0'));
+            a_num
+                .len()
+                .cmp(&b_num.len())
+                .then_with(|| a_num.cmp(b_num))
+                .then_with(|| a_run.len().cmp(&b_run.len()))
+        } else {
+            a_run.cmp(b_run)
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+        (a, b) = (a_rest, b_rest);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_sort_as_numbers() {
+        let mut names = vec![
+            "ipengine-x-1-10.log",
+            "ipengine-x-1-2.log",
+            "ipengine-x-1-0.log",
+            "ipengine-x-10-0.log",
+        ];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            [
+                "ipengine-x-1-0.log",
+                "ipengine-x-1-2.log",
+                "ipengine-x-1-10.log",
+                "ipengine-x-10-0.log"
+            ]
+        );
+        assert_eq!(natural_cmp("a", "a"), Ordering::Equal);
+        assert_eq!(natural_cmp("a", "ab"), Ordering::Less);
+    }
+}
