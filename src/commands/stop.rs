@@ -191,17 +191,18 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
             children.extend(process::start_time(pid).map(|start| (pid, start)));
         }
     }
-    let outcome = process::terminate(&targets, grace);
-    let orphans: Vec<i32> = children
-        .iter()
-        .filter(|(pid, start)| process::is_alive(*pid) && process::start_time(*pid) == Some(*start))
-        .map(|(pid, _)| *pid)
-        .collect();
-    let orphan_outcome = process::terminate(&orphans, Duration::from_secs(2));
+    // Everything at once: parents and children exit in parallel, not one after another.
+    let mut all = targets.clone();
+    all.extend(
+        children
+            .iter()
+            .filter(|(pid, start)| process::start_time(*pid) == Some(*start))
+            .map(|(pid, _)| *pid),
+    );
+    let outcome = process::terminate(&all, grace);
     let survivors: Vec<String> = outcome
         .survivors
         .iter()
-        .chain(&orphan_outcome.survivors)
         .map(|(pid, why)| format!("pid {pid}: {why}"))
         .collect();
     if !survivors.is_empty() {
