@@ -71,9 +71,10 @@ fn mpi_engines_ids_are_ranks() {
     let mut lines = out.lines();
     assert_eq!(lines.next(), Some("[0, 1, 2, 3]"));
     let hello: Vec<&str> = lines.collect();
-    for rank in 0..4 {
+    assert_eq!(hello.len(), 4, "{out}");
+    for (rank, line) in hello.iter().enumerate() {
         assert!(
-            hello[rank].starts_with(&format!("Hello World from rank {rank}. total ranks=4")),
+            line.starts_with(&format!("Hello World from rank {rank}. total ranks=4")),
             "{out}"
         );
     }
