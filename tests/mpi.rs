@@ -152,3 +152,73 @@ fn mpi_engines_inside_a_slurm_allocation_span_two_nodes() {
     );
     assert_eq!(env.security_files_of("smpi", "sm"), Vec::<String>::new());
 }
+
+#[test]
+fn mpi_engines_added_after_a_failure_get_their_ranks_as_ids() {
+    if !mpi_available() {
+        return;
+    }
+    let env = Env::new();
+    mpi_profile(&env, "mpi", "");
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "mpi",
+            "--cluster-id",
+            "re",
+            "-n",
+            "2",
+            "--timeout",
+            "120",
+        ])
+        .assert()
+        .success();
+    // The engine set dies without unregistering (mpiexec and its ranks killed).
+    let text = std::fs::read_to_string(env.security("mpi").join("cluster-re.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let controller = doc["controller"]["state"]["pid"].as_i64().unwrap() as i32;
+    let doomed: Vec<i32> = leftovers(&env)
+        .into_iter()
+        .filter(|p| *p != controller)
+        .collect();
+    let controller_children = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .map(|s| {
+                    s[s.rfind(')').unwrap() + 2..].split_whitespace().nth(1)
+                        == Some(&controller.to_string())
+                })
+                .unwrap_or(false)
+        })
+        .collect::<Vec<_>>();
+    for pid in doomed.iter().filter(|p| !controller_children.contains(p)) {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    env.rcluster()
+        .args([
+            "engines",
+            "add",
+            "--profile",
+            "mpi",
+            "-n",
+            "2",
+            "--timeout",
+            "120",
+        ])
+        .assert()
+        .success();
+    let out = env.python_ok(
+        "import ipyparallel as ipp\nrc = ipp.Client(profile='mpi', cluster_id='re')\nrc.wait_for_engines(2, timeout=60)\nprint(sorted(rc.ids), sorted(rc[:].apply_sync(lambda: __import__('mpi4py.MPI').MPI.COMM_WORLD.Get_rank())))",
+    );
+    assert_eq!(out, "[0, 1] [0, 1]\n");
+    env.rcluster()
+        .args(["stop", "--profile", "mpi"])
+        .assert()
+        .success();
+    assert_eq!(leftovers(&env), Vec::<i32>::new());
+}

@@ -1269,8 +1269,16 @@ impl AddEngines<'_> {
         let mut config = self.config;
         config.engines.n = Some(self.n);
         let plan = Plan::new(self.profile, id.clone(), config, python, self.vars)?;
-        let before = connection::registered_engines(&self.profile.log_dir(), &id).unwrap_or(0);
         interrupt::install();
+        if matches!(
+            plan.config.engines.launcher,
+            EngineLauncher::Mpi | EngineLauncher::SlurmMpi
+        ) {
+            // MPI engines ask for their rank as engine id; the hub grants it only if no
+            // registration of a dead engine still holds it.
+            wait_for_dead_engines_to_drop(self.profile, self.cluster, printer)?;
+        }
+        let before = connection::registered_engines(&self.profile.log_dir(), &id).unwrap_or(0);
         let mut launch = Launch::new(plan);
         let base_state = match &self.cluster.state {
             Some(state) => state.clone(),
@@ -1307,5 +1315,62 @@ impl AddEngines<'_> {
                 Err(err)
             }
         }
+    }
+}
+
+/// Waits until the hub no longer counts engines whose processes or jobs have ended: it drops
+/// them after missed heartbeats (ten periods, about 5 s with rcluster's default period).
+fn wait_for_dead_engines_to_drop(
+    profile: &Profile,
+    cluster: &inventory::Cluster,
+    printer: &Printer,
+) -> Result<()> {
+    let jobs: Vec<String> = cluster.jobs().into_iter().map(|(_, id)| id).collect();
+    let job_states = if jobs.is_empty() {
+        Default::default()
+    } else {
+        slurm::query(&jobs)?
+    };
+    let live: u64 = cluster
+        .pieces()
+        .iter()
+        .filter(|p| p.role == inventory::Role::Engines)
+        .filter(|p| {
+            let process_up = p
+                .processes
+                .iter()
+                .any(|proc| proc.check == inventory::ProcessCheck::Running);
+            let job_up = p
+                .job_id
+                .as_ref()
+                .is_some_and(|id| job_states.get(id).is_some_and(slurm::JobInfo::is_active));
+            process_up || job_up
+        })
+        .map(|p| p.n)
+        .sum();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut shown = None;
+    loop {
+        check_interrupt()?;
+        let registered = connection::registered_engines(&profile.log_dir(), &cluster.cluster_id)
+            .unwrap_or(0) as u64;
+        if registered <= live {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            printer.warn(format!(
+                "the controller still counts {} engines that have ended; new engine ids may not match MPI ranks",
+                registered - live
+            ));
+            return Ok(());
+        }
+        if shown != Some(registered) {
+            printer.progress(&format!(
+                "waiting for the controller to drop {} ended engines",
+                registered - live
+            ));
+            shown = Some(registered);
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
