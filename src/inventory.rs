@@ -63,6 +63,9 @@ pub struct Cluster {
     /// Why rcluster's state file could not be read, if it could not (the cluster file still
     /// counts: a corrupt record of ours must not hide a running cluster).
     pub state_error: Option<String>,
+    /// For a cluster started on another host: whether its controller is gone (its registration
+    /// port does not answer), probed once.
+    remote_controller_gone: std::cell::OnceCell<bool>,
 }
 
 /// The controller or one engine set, as recorded in the cluster file.
@@ -84,6 +87,8 @@ pub struct Piece {
 pub enum Health {
     Running,
     Partial,
+    /// The controller is gone but engines still run (or hold Slurm jobs).
+    Orphaned,
     Dead,
     /// Nothing could be checked from this host.
     Unknown,
@@ -94,6 +99,7 @@ impl Health {
         match self {
             Health::Running => "running",
             Health::Partial => "partial",
+            Health::Orphaned => "orphaned",
             Health::Dead => "dead",
             Health::Unknown => "unknown",
         }
@@ -136,6 +142,7 @@ impl Cluster {
             state,
             file_error,
             state_error,
+            remote_controller_gone: Default::default(),
         };
         if cluster.is_leftover_record() {
             // Stopped by ipcluster or ipp.Cluster, which know nothing of rcluster's record.
@@ -162,6 +169,7 @@ impl Cluster {
                     state: None,
                     file_error: Some(format!("{err:#}")),
                     state_error: None,
+                    remote_controller_gone: Default::default(),
                 }),
             }
         }
@@ -293,6 +301,14 @@ impl Cluster {
         if let Some(state) = &self.state
             && state.host != here
         {
+            // The host may be gone with the controller (a notebook's node that died): then its
+            // processes are gone too, and their Slurm jobs are orphans to clean up.
+            if *self
+                .remote_controller_gone
+                .get_or_init(|| self.controller_unreachable())
+            {
+                return ProcessCheck::Gone;
+            }
             return ProcessCheck::Elsewhere;
         }
         if !process::is_alive(pid) {
@@ -314,6 +330,43 @@ impl Cluster {
                 _ => ProcessCheck::Reused,
             },
         }
+    }
+
+    /// Whether the controller's registration port does not answer (or its connection file is
+    /// gone, which a controller removes when it ends). Only asked for clusters on another host.
+    fn controller_unreachable(&self) -> bool {
+        use std::net::{TcpStream, ToSocketAddrs};
+        let path =
+            connection::connection_file(&self.profile.security_dir(), &self.cluster_id, "client");
+        let Some(text) = connection::read_complete(&path) else {
+            return !path.exists();
+        };
+        let Ok(info) = serde_json::from_str::<serde_json::Value>(&text) else {
+            return false;
+        };
+        let ip = info["interface"]
+            .as_str()
+            .and_then(|i| i.split("://").nth(1))
+            .unwrap_or("");
+        let location = info["location"].as_str().unwrap_or("");
+        let host = if ip.is_empty() || ip == "0.0.0.0" || ip == "*" || ip.starts_with("127.") {
+            location
+        } else {
+            ip
+        };
+        let Some(port) = info["registration"].as_u64() else {
+            return false;
+        };
+        if host.is_empty() {
+            return false;
+        }
+        let Ok(addrs) = (host, port as u16).to_socket_addrs() else {
+            // The host name no longer resolves: the host is gone.
+            return true;
+        };
+        !addrs.into_iter().any(|addr| {
+            TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(1)).is_ok()
+        })
     }
 
     /// Batch job ids with their role.
@@ -397,6 +450,13 @@ impl Cluster {
         } else if up + unknown == pieces.len() {
             // Nothing is known to be down, but not everything could be checked.
             Health::Unknown
+        } else if has_controller
+            && pieces
+                .iter()
+                .filter(|(r, _)| *r == Role::Controller)
+                .all(|(_, p)| *p == Piece::Down)
+        {
+            Health::Orphaned
         } else {
             Health::Partial
         }

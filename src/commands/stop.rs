@@ -170,6 +170,8 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
     let jobs: Vec<String> = cluster.jobs().into_iter().map(|(_, id)| id).collect();
     let to_wait = cancel_jobs(&jobs, id)?;
     if !elsewhere.is_empty() {
+        // The jobs at least end now; the processes wait for a stop on their host.
+        let _ = slurm::wait_ended(&to_wait, JOB_END_TIMEOUT);
         let host = cluster
             .state
             .as_ref()
