@@ -179,8 +179,8 @@ Register-ArgumentCompleter -Native -CommandName 'rcluster' -ScriptBlock {
             break
         }
         'rcluster;render' {
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Number of engines (`{n}`)')
-            [CompletionResult]::new('--n', '--n', [CompletionResultType]::ParameterName, 'Number of engines (`{n}`)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Number of engines (the template variable n)')
+            [CompletionResult]::new('--n', '--n', [CompletionResultType]::ParameterName, 'Number of engines (the template variable n)')
             [CompletionResult]::new('--cluster-id', '--cluster-id', [CompletionResultType]::ParameterName, 'Cluster id (`{cluster_id}`)')
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'Which script: the controller''s or the engines''')
             [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Slurm partition (`#SBATCH --partition`; template variable `queue`)')

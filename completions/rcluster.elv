@@ -166,8 +166,8 @@ set edit:completion:arg-completer[rcluster] = {|@words|
         &'rcluster;engines;help;help'= {
         }
         &'rcluster;render'= {
-            cand -n 'Number of engines (`{n}`)'
-            cand --n 'Number of engines (`{n}`)'
+            cand -n 'Number of engines (the template variable n)'
+            cand --n 'Number of engines (the template variable n)'
             cand --cluster-id 'Cluster id (`{cluster_id}`)'
             cand --role 'Which script: the controller''s or the engines'''
             cand --partition 'Slurm partition (`#SBATCH --partition`; template variable `queue`)'

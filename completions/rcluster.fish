@@ -144,7 +144,7 @@ complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_se
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from help" -f -a "add" -d 'Start a further engine set and attach it to a running cluster'
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c rcluster -n "__fish_rcluster_using_subcommand render" -s n -l n -d 'Number of engines (`{n}`)' -r
+complete -c rcluster -n "__fish_rcluster_using_subcommand render" -s n -l n -d 'Number of engines (the template variable n)' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -l cluster-id -d 'Cluster id (`{cluster_id}`)' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -l role -d 'Which script: the controller\'s or the engines\'' -r -f -a "controller\t''
 engines\t''"

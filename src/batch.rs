@@ -125,6 +125,15 @@ fn literal(text: &str) -> String {
     text.replace('{', "{{").replace('}', "}}")
 }
 
+/// A `[slurm] directives` entry without the `#SBATCH` prefix a user may have written.
+fn directive_option(directive: &str) -> &str {
+    let directive = directive.trim();
+    directive
+        .strip_prefix("#SBATCH")
+        .map(str::trim)
+        .unwrap_or(directive)
+}
+
 /// Adds rcluster's extras to a built-in template: `[slurm] directives` as `#SBATCH` lines after
 /// the others, `[slurm] prologue` lines just before the program line (the last line).
 fn add_directives_and_prologue(template: &str, slurm: &SlurmConfig) -> String {
@@ -134,11 +143,7 @@ fn add_directives_and_prologue(template: &str, slurm: &SlurmConfig) -> String {
         .rposition(|l| l.starts_with("#SBATCH"))
         .unwrap_or(0);
     for (i, directive) in slurm.directives.iter().enumerate() {
-        let directive = directive.trim();
-        let directive = directive
-            .strip_prefix("#SBATCH")
-            .map(str::trim)
-            .unwrap_or(directive);
+        let directive = directive_option(directive);
         lines.insert(
             last_directive + 1 + i,
             format!("#SBATCH {}", literal(directive)),
@@ -199,7 +204,7 @@ impl ScriptRequest<'_> {
             let lines: Vec<String> = slurm
                 .directives
                 .iter()
-                .map(|d| format!("#SBATCH {}", d.trim()))
+                .map(|d| format!("#SBATCH {}", directive_option(d)))
                 .collect();
             ctx.insert("options".into(), Value::from(lines.join("\n")));
         }

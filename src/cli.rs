@@ -148,7 +148,7 @@ pub struct RenderArgs {
     #[arg(value_name = "TEMPLATE")]
     pub template: Option<String>,
 
-    /// Number of engines (`{n}`)
+    /// Number of engines (the template variable n)
     #[arg(short, long, value_name = "N")]
     pub n: Option<u32>,
 

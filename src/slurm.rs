@@ -279,7 +279,7 @@ pub fn cancel(job_ids: &[String]) -> Result<()> {
 /// counts as active: its processes may still be running on the nodes.
 pub fn wait_ended(job_ids: &[String], timeout: Duration) -> Result<Vec<String>> {
     let deadline = Instant::now() + timeout;
-    let mut delay = Duration::from_millis(100);
+    let mut delay = Duration::from_millis(50);
     loop {
         let states = query(job_ids)?;
         let active: Vec<String> = job_ids
@@ -291,7 +291,7 @@ pub fn wait_ended(job_ids: &[String], timeout: Duration) -> Result<Vec<String>> 
             return Ok(active);
         }
         std::thread::sleep(delay);
-        delay = (delay * 2).min(Duration::from_millis(500));
+        delay = (delay * 2).min(Duration::from_millis(250));
     }
 }
 

@@ -28,10 +28,11 @@ pub fn create(global: &GlobalArgs, args: &ProfileCreateArgs, printer: Printer) -
     std::fs::write(&config_path, args.preset.text())
         .with_context(|| format!("cannot write `{}`", config_path.display()))?;
     printer.status(format!(
-        "created profile `{}` in `{}` (preset {:?})",
+        "created profile `{}` in `{}` (preset {})",
         args.name,
         profile.dir.display(),
-        args.preset
+        clap::ValueEnum::to_possible_value(&args.preset)
+            .map_or_else(String::new, |v| v.get_name().to_string())
     ));
     println!("{}", config_path.display());
     Ok(())

@@ -1206,7 +1206,7 @@ fn check_interrupt() -> Result<()> {
 
 /// `; last lines of <log>:\n...` for error messages, or a note that the log is empty.
 fn log_excerpt(log: &Path) -> String {
-    let tail = process::log_tail(log, 15);
+    let tail = process::log_tail(log, 25);
     if tail.trim().is_empty() {
         format!(" (its log `{}` is empty)", log.display())
     } else {

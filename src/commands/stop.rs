@@ -246,12 +246,19 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
     let jobs_part = if jobs.is_empty() {
         String::new()
     } else {
-        format!("{} Slurm jobs ended, ", jobs.len())
+        format!(
+            "{} Slurm job{} ended, ",
+            jobs.len(),
+            if jobs.len() == 1 { "" } else { "s" }
+        )
     };
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     printer.status(format!(
-        "stopped cluster `{id}` in profile `{}`: {jobs_part}{} processes ended{killed}, {removed} files removed",
+        "stopped cluster `{id}` in profile `{}`: {jobs_part}{} ended{killed}, {} removed",
         cluster.profile.label(),
-        targets.len(),
+        count(targets.len(), "process", "processes"),
+        count(removed, "file", "files"),
     ));
     Ok(())
 }
