@@ -82,3 +82,56 @@ fn pipes_get_no_control_characters() {
         }
     }
 }
+
+#[test]
+fn quiet_start_prints_only_the_cluster_id() {
+    let env = Env::new();
+    env.create_profile("p");
+    let out = env
+        .rcluster()
+        .args([
+            "start",
+            "--profile",
+            "p",
+            "-n",
+            "1",
+            "--cluster-id",
+            "qq",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "qq\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let out = env
+        .rcluster()
+        .args(["stop", "--profile", "p", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn color_follows_the_flag_and_no_color() {
+    let env = Env::new();
+    let run = |args: &[&str], no_color: bool| {
+        let mut cmd = env.rcluster();
+        if !no_color {
+            cmd.env_remove("NO_COLOR");
+        }
+        let out = cmd.args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let always = run(&["stop", "--profile", "nope", "--color", "always"], false);
+    assert!(always.contains("\x1b[1;31merror:"), "{always:?}");
+    let never = run(&["stop", "--profile", "nope", "--color", "never"], false);
+    assert!(
+        never.starts_with("error: ") && !never.contains('\x1b'),
+        "{never:?}"
+    );
+    // auto: not a terminal here, so no colour either way; NO_COLOR is honoured by auto.
+    let auto = run(&["stop", "--profile", "nope"], true);
+    assert!(!auto.contains('\x1b'), "{auto:?}");
+}
