@@ -14,21 +14,7 @@ use crate::template::{self, Context, Value, slurm::SlurmOptions};
 /// MPI engines inside one allocation: one MPI program over all tasks, so engine ids are ranks.
 pub const DEFAULT_MPI_ENGINE: &str = include_str!("../templates/slurm-mpi-engine.sbatch");
 
-/// Which part of the cluster a script starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Role {
-    Controller,
-    Engines,
-}
-
-impl Role {
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Controller => "controller",
-            Role::Engines => "engines",
-        }
-    }
-}
+pub use crate::role::Role;
 
 /// Where a template came from, for `--dry-run` and error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]

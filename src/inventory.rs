@@ -36,20 +36,7 @@ pub struct ProcessEntry {
     pub output_file: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Controller,
-    Engines,
-}
-
-impl Role {
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Controller => "controller",
-            Role::Engines => "engines",
-        }
-    }
-}
+pub use crate::role::Role;
 
 /// A cluster found on disk.
 #[derive(Debug)]
@@ -281,11 +268,7 @@ impl Cluster {
                 if out.iter().any(|p| p.pid == record.pid) {
                     continue;
                 }
-                let role = if record.role == "controller" {
-                    Role::Controller
-                } else {
-                    Role::Engines
-                };
+                let role = Role::from_name(&record.role);
                 out.push(ProcessEntry {
                     pid: record.pid,
                     role,
@@ -379,11 +362,7 @@ impl Cluster {
         if let Some(state) = &self.state {
             for job in &state.jobs {
                 if !jobs.iter().any(|(_, id)| *id == job.job_id) {
-                    let role = if job.role == "controller" {
-                        Role::Controller
-                    } else {
-                        Role::Engines
-                    };
+                    let role = Role::from_name(&job.role);
                     jobs.push((role, job.job_id.clone()));
                 }
             }

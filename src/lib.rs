@@ -15,6 +15,7 @@ pub mod lock;
 pub mod output;
 pub mod process;
 pub mod profile;
+pub mod role;
 pub mod settings;
 pub mod shell;
 pub mod slurm;
@@ -44,7 +45,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Stop(args) => commands::stop::run(global, args, printer),
         Command::List(args) => commands::list::run(global, args, printer),
         Command::Status(args) => commands::status::run(global, args, printer),
-        Command::Engines(EnginesCommand::Add(args)) => commands::engines::add(global, args, printer),
+        Command::Engines(EnginesCommand::Add(args)) => {
+            commands::engines::add(global, args, printer)
+        }
         Command::Render(args) => commands::render::run(global, args, printer),
         Command::Clean(args) => commands::clean::run(global, args, printer),
         Command::Logs(args) => commands::logs::run(global, args, printer),

@@ -100,6 +100,18 @@ impl Profile {
         Profile::named(name)
     }
 
+    /// The profile named by `--profile`/`--profile-dir`, or, when neither is given, every
+    /// profile in the IPython directory (as `ipcluster list` scans them).
+    pub fn selected_or_all(args: &GlobalArgs) -> Result<Vec<Profile>> {
+        if args.profile.is_some() || args.profile_dir.is_some() {
+            let profile = Profile::from_args(args)?;
+            profile.require()?;
+            Ok(vec![profile])
+        } else {
+            Profile::all()
+        }
+    }
+
     pub fn named(name: &str) -> Result<Profile> {
         check_name("profile name", name)?;
         Ok(Profile {

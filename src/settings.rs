@@ -160,6 +160,24 @@ pub struct SlurmConfig {
     pub prologue: Vec<String>,
 }
 
+impl SlurmConfig {
+    /// Command-line flags over the file: each flag given replaces its key; `--directive` lines
+    /// are added to `directives`.
+    pub fn apply(&mut self, args: &crate::cli::SlurmArgs) {
+        for (field, flag) in [
+            (&mut self.partition, &args.partition),
+            (&mut self.account, &args.account),
+            (&mut self.qos, &args.qos),
+            (&mut self.time, &args.time),
+        ] {
+            if flag.is_some() {
+                field.clone_from(flag);
+            }
+        }
+        self.directives.extend(args.directives.iter().cloned());
+    }
+}
+
 impl ProfileConfig {
     /// Parses `rcluster.toml`; errors name the file, the line and the key.
     pub fn parse(text: &str, path: &Path) -> Result<ProfileConfig> {

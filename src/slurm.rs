@@ -266,6 +266,26 @@ pub fn query(job_ids: &[String]) -> Result<HashMap<String, JobInfo>> {
     Ok(found)
 }
 
+/// [`query`] for display: `None` (every job UNKNOWN) after telling the user why Slurm could not
+/// be asked; no jobs needs no call.
+pub fn query_for_display(
+    job_ids: &[String],
+    printer: &crate::output::Printer,
+) -> Option<HashMap<String, JobInfo>> {
+    if job_ids.is_empty() {
+        return Some(HashMap::new());
+    }
+    match query(job_ids) {
+        Ok(states) => Some(states),
+        Err(err) => {
+            printer.warn(format!(
+                "cannot ask Slurm about jobs, their state is UNKNOWN: {err:#}"
+            ));
+            None
+        }
+    }
+}
+
 /// `scancel` for all jobs in one call.
 pub fn cancel(job_ids: &[String]) -> Result<()> {
     if job_ids.is_empty() {

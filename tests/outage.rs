@@ -48,6 +48,21 @@ impl Outage {
     }
 }
 
+/// A step that could not report its end while slurmctld was down may get its node drained
+/// ("Kill task failed"); the outage was ours, so give such nodes back for the tests after us.
+fn resume_drained_nodes() {
+    let out = Command::new("sinfo")
+        .args(["-h", "-N", "-t", "drain,drng", "-o", "%N"])
+        .output();
+    if let Ok(out) = out {
+        for node in String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.is_empty()) {
+            let _ = Command::new("scontrol")
+                .args(["update", &format!("nodename={node}"), "state=resume"])
+                .status();
+        }
+    }
+}
+
 impl Drop for Outage {
     fn drop(&mut self) {
         if !squeue_answers() {
@@ -130,4 +145,5 @@ fn scheduler_outage_reads_unknown_and_recovers() {
         .success();
     assert_eq!(common::active_jobs(&jobs), Vec::<String>::new());
     assert_eq!(env.security_files_of("s", "out"), Vec::<String>::new());
+    resume_drained_nodes();
 }

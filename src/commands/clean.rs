@@ -10,13 +10,7 @@ use crate::output::Printer;
 use crate::profile::Profile;
 
 pub fn run(global: &GlobalArgs, args: &CleanArgs, printer: Printer) -> Result<()> {
-    let profiles = if global.profile.is_some() || global.profile_dir.is_some() {
-        let profile = Profile::from_args(global)?;
-        profile.require()?;
-        vec![profile]
-    } else {
-        Profile::all()?
-    };
+    let profiles = Profile::selected_or_all(global)?;
     let mut removed_clusters = 0;
     for profile in &profiles {
         for cluster in Cluster::all_in(profile)?

@@ -34,21 +34,7 @@ pub fn add(global: &GlobalArgs, args: &EnginesAddArgs, printer: Printer) -> Resu
     if let Some(k) = args.engines_per_job {
         config.engines.per_job = Some(k);
     }
-    let slurm = &args.slurm;
-    for (field, value) in [
-        (&mut config.slurm.partition, &slurm.partition),
-        (&mut config.slurm.account, &slurm.account),
-        (&mut config.slurm.qos, &slurm.qos),
-        (&mut config.slurm.time, &slurm.time),
-    ] {
-        if value.is_some() {
-            field.clone_from(value);
-        }
-    }
-    config
-        .slurm
-        .directives
-        .extend(slurm.directives.iter().cloned());
+    config.slurm.apply(&args.slurm);
     let n = match args.n.or(config.engines.n) {
         Some(0) => return Err(Failure::usage("the number of engines must be at least 1").into()),
         Some(n) => n,

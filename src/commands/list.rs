@@ -15,13 +15,7 @@ use crate::slurm::{self, JobInfo};
 
 pub fn run(global: &GlobalArgs, args: &ListArgs, printer: Printer) -> Result<()> {
     // As `ipcluster list`: every profile, unless one was named.
-    let profiles = if global.profile.is_some() || global.profile_dir.is_some() {
-        let profile = Profile::from_args(global)?;
-        profile.require()?;
-        vec![profile]
-    } else {
-        Profile::all()?
-    };
+    let profiles = Profile::selected_or_all(global)?;
     let mut clusters = Vec::new();
     for profile in &profiles {
         clusters.extend(
@@ -36,19 +30,7 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: Printer) -> Result<()>
         .flat_map(|c| c.jobs())
         .map(|(_, id)| id)
         .collect();
-    let job_states = if job_ids.is_empty() {
-        Some(HashMap::new())
-    } else {
-        match slurm::query(&job_ids) {
-            Ok(states) => Some(states),
-            Err(err) => {
-                printer.warn(format!(
-                    "cannot ask Slurm about jobs, their state is UNKNOWN: {err:#}"
-                ));
-                None
-            }
-        }
-    };
+    let job_states = slurm::query_for_display(&job_ids, &printer);
     let mut rows = Vec::new();
     for cluster in &clusters {
         for why in cluster.file_error.iter().chain(&cluster.state_error) {

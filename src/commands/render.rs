@@ -25,21 +25,7 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, _printer: Printer) -> Result<
         }
         config.engines.n = Some(n);
     }
-    let slurm = &args.slurm;
-    for (field, value) in [
-        (&mut config.slurm.partition, &slurm.partition),
-        (&mut config.slurm.account, &slurm.account),
-        (&mut config.slurm.qos, &slurm.qos),
-        (&mut config.slurm.time, &slurm.time),
-    ] {
-        if value.is_some() {
-            field.clone_from(value);
-        }
-    }
-    config
-        .slurm
-        .directives
-        .extend(slurm.directives.iter().cloned());
+    config.slurm.apply(&args.slurm);
     if let Some(template) = &args.template {
         // A template named on the command line is looked up in the current directory first.
         let in_cwd = std::env::current_dir().unwrap_or_default().join(template);

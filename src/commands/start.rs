@@ -98,20 +98,7 @@ fn apply_overrides(config: &mut ProfileConfig, args: &StartArgs) -> Result<()> {
     if let Some(k) = args.engines_per_job {
         config.engines.per_job = Some(k);
     }
-    let slurm = &args.slurm;
-    let set = |field: &mut Option<String>, value: &Option<String>| {
-        if value.is_some() {
-            field.clone_from(value);
-        }
-    };
-    set(&mut config.slurm.partition, &slurm.partition);
-    set(&mut config.slurm.account, &slurm.account);
-    set(&mut config.slurm.qos, &slurm.qos);
-    set(&mut config.slurm.time, &slurm.time);
-    config
-        .slurm
-        .directives
-        .extend(slurm.directives.iter().cloned());
+    config.slurm.apply(&args.slurm);
     config
         .controller
         .args
@@ -415,20 +402,7 @@ impl<'a> Plan<'a> {
             ControllerLauncher::Slurm => {
                 let script = self.controller_script(&env)?;
                 let path = self.script_path("controller");
-                println!(
-                    "# controller (slurm) from {}: {}",
-                    script.source,
-                    path.display()
-                );
-                print!("{}", script.text);
-                if !script.text.ends_with('\n') {
-                    println!();
-                }
-                println!(
-                    "{} sbatch --parsable {}",
-                    env_line(&env),
-                    crate::shell::quote(&path.to_string_lossy())
-                );
+                print_batch_script("controller (slurm)", &script, &path, &env_line(&env));
             }
         }
         let mut engine_env = env.clone();
@@ -475,26 +449,26 @@ impl<'a> Plan<'a> {
                 EngineLauncher::Slurm | EngineLauncher::SlurmMpi => {
                     let script = self.engine_script(n, &set_id, &engine_env)?;
                     let path = self.script_path(&format!("engines-{set_id}"));
-                    println!(
-                        "# {n} engines ({}) from {}: {}",
-                        self.config.engines.launcher.name(),
-                        script.source,
-                        path.display()
-                    );
-                    print!("{}", script.text);
-                    if !script.text.ends_with('\n') {
-                        println!();
-                    }
-                    println!(
-                        "{} sbatch --parsable {}",
-                        env_line(&engine_env),
-                        crate::shell::quote(&path.to_string_lossy())
-                    );
+                    let what = format!("{n} engines ({})", self.config.engines.launcher.name());
+                    print_batch_script(&what, &script, &path, &env_line(&engine_env));
                 }
             }
         }
         Ok(())
     }
+}
+
+/// `--dry-run`'s view of one batch job: where the template came from, the script, the command.
+fn print_batch_script(what: &str, script: &crate::batch::Script, path: &Path, env: &str) {
+    println!("# {what} from {}: {}", script.source, path.display());
+    print!("{}", script.text);
+    if !script.text.ends_with('\n') {
+        println!();
+    }
+    println!(
+        "{env} sbatch --parsable {}",
+        crate::shell::quote(&path.to_string_lossy())
+    );
 }
 
 /// A batch job rcluster submitted.

@@ -21,19 +21,7 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
         printer.warn(why);
     }
     let job_ids: Vec<String> = cluster.jobs().into_iter().map(|(_, id)| id).collect();
-    let job_states = if job_ids.is_empty() {
-        Some(Default::default())
-    } else {
-        match slurm::query(&job_ids) {
-            Ok(states) => Some(states),
-            Err(err) => {
-                printer.warn(format!(
-                    "cannot ask Slurm about jobs, their state is UNKNOWN: {err:#}"
-                ));
-                None
-            }
-        }
-    };
+    let job_states = slurm::query_for_display(&job_ids, &printer);
     let health = cluster.health_given(job_states.as_ref());
     let controller_up = health != Health::Dead;
     let registered = if controller_up {
