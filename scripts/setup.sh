@@ -57,7 +57,17 @@ fi
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   say "creating .venv with $($PY --version 2>&1)"
-  $PY -m venv .venv
+  if ! $PY -m venv .venv 2>/dev/null; then
+    # Debian ships the venv module separately.
+    rm -rf .venv
+    if command -v apt-get >/dev/null 2>&1; then
+      say "installing python3-venv (Debian keeps venv out of python3)"
+      SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+      ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1 || $SUDO apt-get update -q
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends python3-venv
+    fi
+    $PY -m venv .venv || { echo "setup.sh: cannot create a venv with $PY; install its venv module" >&2; exit 1; }
+  fi
 fi
 # Reinstall only when requirements-dev.txt changed since the last install.
 if ! cmp -s requirements-dev.txt .venv/.installed-requirements; then
