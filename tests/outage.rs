@@ -55,7 +55,10 @@ fn resume_drained_nodes() {
         .args(["-h", "-N", "-t", "drain,drng", "-o", "%N"])
         .output();
     if let Ok(out) = out {
-        for node in String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.is_empty()) {
+        for node in String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.is_empty())
+        {
             let _ = Command::new("scontrol")
                 .args(["update", &format!("nodename={node}"), "state=resume"])
                 .status();
