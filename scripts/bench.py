@@ -237,7 +237,7 @@ class Bench:
             return cid
         self.record(section, f"start returns{v}", tool, n, run, r.elapsed)
         if tool == RC and section != "setup":
-            self.record("memory", f"max RSS `rcluster start`{v}", tool, n, run,
+            self.record("memory", f"max RSS `rcluster start` ({section}{v})", tool, n, run,
                         read_maxrss(rss_file, r), "KB")
         ts, c = self.client_wait(profile, cid, n, cwd=cwd)
         if ts is None:
