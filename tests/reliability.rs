@@ -567,3 +567,22 @@ fn engine_submission_failing_after_the_controller_job_cancels_it() {
     );
     assert_nothing_left(&env, "s", "half");
 }
+
+#[test]
+fn a_start_killed_before_it_wrote_anything_leaves_only_a_lock_that_stop_clears() {
+    let env = Env::new();
+    env.create_profile("p");
+    // What `kill -9` of a start leaves when it dies right after taking its lock.
+    std::fs::write(
+        env.security("p").join("rcluster-k9.lock"),
+        format!("{} {} 1\n", nix_hostname(), i32::MAX),
+    )
+    .unwrap();
+    env.rcluster()
+        .args(["stop", "--profile", "p", "k9"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("is gone"));
+    assert_eq!(env.security_files_of("p", "k9"), Vec::<String>::new());
+    assert!(!env.security("p").join("rcluster-k9.lock").exists());
+}

@@ -123,9 +123,11 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
     )?;
     // What the start had written may have changed while it rolled back.
     let reloaded = Cluster::load(&cluster.profile, &cluster.cluster_id)?;
-    let Some(cluster) = reloaded.as_ref() else {
+    let Some(cluster) = reloaded.as_ref().filter(|c| !c.is_only_starting()) else {
+        // Nothing but a lock: a start that was rolled back, or killed before it wrote
+        // anything; the lock, now ours, goes when this function returns.
         printer.status(format!(
-            "cluster `{id}` is gone (its start was rolled back)"
+            "cluster `{id}` is gone (its start never got going or was rolled back)"
         ));
         return Ok(());
     };
