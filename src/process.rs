@@ -288,6 +288,13 @@ pub fn find_by_cluster_env(profile_dir: &Path, cluster_id: &str) -> Vec<i32> {
         .collect()
 }
 
+/// Ends every process [`find_by_cluster_env`] finds for the cluster: the leftovers no parent or
+/// job accounts for any more (a killed controller's schedulers; on hosts where Slurm tracks
+/// processes by parentage, children that outlived their cancelled job step).
+pub fn sweep_cluster_env(profile_dir: &Path, cluster_id: &str, grace: Duration) -> Terminated {
+    terminate(&find_by_cluster_env(profile_dir, cluster_id), grace)
+}
+
 /// The last `lines` lines of a log file, for error messages.
 pub fn log_tail(path: &Path, lines: usize) -> String {
     let Ok(text) = fs::read(path) else {

@@ -1113,6 +1113,14 @@ impl<'a> Launch<'a> {
             }
             return;
         }
+        let swept = process::sweep_cluster_env(
+            &self.profile().dir,
+            self.cluster_id(),
+            Duration::from_secs(2),
+        );
+        for (pid, why) in swept.survivors {
+            printer.warn(format!("pid {pid} could not be stopped: {why}"));
+        }
         let security = self.profile().security_dir();
         let cid = self.cluster_id().to_string();
         let mut files = vec![

@@ -234,6 +234,15 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
         .hint("its files were kept; check `squeue`, then run `rcluster stop` again")
         .into());
     }
+    // Whatever outlived its job step or its parent on this host.
+    let swept = process::sweep_cluster_env(&cluster.profile.dir, &cluster.cluster_id, grace);
+    if let Some((pid, why)) = swept.survivors.first() {
+        return Err(Failure::error(format!(
+            "cluster `{id}` is not fully stopped; pid {pid} still runs: {why}"
+        ))
+        .hint("its files were kept; run `rcluster stop` again")
+        .into());
+    }
     let mut removed = 0;
     for file in cluster.files(!keep_logs) {
         if fsutil::remove_inside(&cluster.profile.dir, &file)? {
