@@ -92,6 +92,11 @@ impl Lock {
                         words.next().and_then(|p| p.parse::<i32>().ok()),
                     ) {
                         (Some(host), Some(pid)) if host == me => pid,
+                        // Released (or not yet written) between our two looks: try again.
+                        (None, _) if std::time::Instant::now() < deadline => {
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            continue;
+                        }
                         _ => return Err(err),
                     };
                     if !signalled {
