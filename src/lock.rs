@@ -40,7 +40,15 @@ impl Lock {
                 }
                 Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
                     let holder = fs::read_to_string(&path).unwrap_or_default();
-                    if is_stale(&holder, &me) {
+                    // An empty lock is usually one whose owner is writing it right now; only an
+                    // old empty one was left by a writer that died between create and write.
+                    let fresh_and_empty = holder.trim().is_empty()
+                        && fs::metadata(&path)
+                            .and_then(|m| m.modified())
+                            .ok()
+                            .and_then(|t| t.elapsed().ok())
+                            .is_none_or(|age| age < std::time::Duration::from_secs(10));
+                    if !fresh_and_empty && is_stale(&holder, &me) {
                         let _ = fs::remove_file(&path);
                         continue;
                     }
