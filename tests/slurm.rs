@@ -5,7 +5,7 @@ mod common;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::{Env, active_jobs, recorded_jobs, slurm_available};
+use common::{Env, active_jobs, job_states, recorded_jobs, slurm_available};
 use predicates::prelude::*;
 
 /// The lab has 3 nodes x 8 CPUs: one 12-engine cluster at a time, or jobs would wait for CPUs.
@@ -113,10 +113,93 @@ print(len({line.rsplit(' on ', 1)[1] for line in r}))
         "engines on fewer than 2 nodes: {out}"
     );
     env.rcluster()
-        .args(["stop", "--profile", "slurm", "seed"])
+        .args(["stop", "--profile", "slurm", "seed", "--keep-logs"])
         .assert()
         .success();
     assert_all_gone(&env, "slurm", "seed", &jobs);
+    // Stopped as Slurm's own cancel would: the jobs are CANCELLED (not FAILED by a killed batch
+    // shell), and controller and engines got SIGTERM and shut down gracefully.
+    let states = job_states(&jobs);
+    assert_eq!(states.len(), 2, "{states:?}");
+    assert!(states.iter().all(|(_, s)| s == "CANCELLED"), "{states:?}");
+    let logs = std::fs::read_dir(dir.join("log")).unwrap();
+    let (mut controller, mut engines) = (String::new(), String::new());
+    for entry in logs.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        if name.starts_with("ipcontroller-seed") {
+            controller += &text;
+        } else if name.starts_with("ipengine-seed") {
+            engines += &text;
+        }
+    }
+    assert!(controller.contains("Received signal 15"), "{controller}");
+    assert!(
+        engines.contains("received signal 15, stopping"),
+        "{engines}"
+    );
+}
+
+/// A step that ignores SIGTERM is killed once `--grace` is over (or by Slurm's KillWait), and
+/// the job still ends CANCELLED with nothing left running.
+#[test]
+fn stop_ends_a_step_that_ignores_sigterm() {
+    if !slurm_available() {
+        return;
+    }
+    let _slurm = lock();
+    let env = Env::new();
+    slurm_profile(&env, "stubborn");
+    let dir = env.profile_dir("stubborn");
+    // `trap "" TERM` is inherited by sleep; 6131 marks this test's process.
+    let template = "#!/bin/bash
+#SBATCH --output={output_file}
+#SBATCH --job-name=ipengine-{cluster_id}
+#SBATCH --ntasks={n}
+srun --overlap --ntasks=1 sh -c 'trap \"\" TERM; sleep 6131' &
+srun {program_and_args}
+";
+    std::fs::write(dir.join("engine.template"), template).unwrap();
+    std::fs::write(
+        dir.join("rcluster.toml"),
+        "[controller]\nlauncher = \"local\"\n\n[engines]\nlauncher = \"slurm\"\ntemplate = \"engine.template\"\n",
+    )
+    .unwrap();
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "stubborn",
+            "-n",
+            "2",
+            "--cluster-id",
+            "st",
+        ])
+        .assert()
+        .success();
+    let jobs = recorded_jobs(&env, "stubborn", "st");
+    let stubborn = || {
+        let out = std::process::Command::new("pgrep")
+            .args(["-f", "sleep 6131"])
+            .output()
+            .expect("pgrep");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stubborn().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!stubborn().is_empty(), "the stubborn step never started");
+    env.rcluster()
+        .args(["stop", "--profile", "stubborn", "st", "--grace", "1"])
+        .assert()
+        .success();
+    assert_all_gone(&env, "stubborn", "st", &jobs);
+    assert_eq!(
+        job_states(&jobs),
+        vec![(jobs[0].clone(), "CANCELLED".to_string())]
+    );
+    assert_eq!(stubborn(), "", "the step that ignored SIGTERM still runs");
 }
 
 fn first_set_id(env: &Env, profile: &str, id: &str) -> String {

@@ -170,9 +170,10 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
     }
     // Jobs first: scancel returns at once, and the jobs end while the processes are stopped.
     let jobs: Vec<String> = cluster.jobs().into_iter().map(|(_, id)| id).collect();
-    let to_wait = cancel_jobs(&jobs, id)?;
+    let live = live_jobs(&jobs, id)?;
+    let to_wait = live.active.clone();
     if !elsewhere.is_empty() {
-        // The jobs at least end now; the processes wait for a stop on their host.
+        live.end(grace)?;
         let _ = slurm::wait_ended(&to_wait, JOB_END_TIMEOUT);
         let host = cluster
             .state
@@ -186,16 +187,12 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
         .hint(format!("run `rcluster stop` on `{host}` to end them and remove the files"))
         .into());
     }
-    // Children such as the controller's schedulers and each engine's nanny: found now, while
-    // their parents still exist, so that none is left behind if a parent has to be killed.
     let mut children = process::descendants(&targets);
-    // And those a parent killed earlier (SIGKILL, OOM) left behind, found by their environment.
     for pid in process::find_by_cluster_env(&cluster.profile.dir, &cluster.cluster_id) {
         if !targets.contains(&pid) && !children.iter().any(|(p, _)| *p == pid) {
             children.extend(process::start_time(pid).map(|start| (pid, start)));
         }
     }
-    // Everything at once: parents and children exit in parallel, not one after another.
     let mut all = targets.clone();
     all.extend(
         children
@@ -203,7 +200,18 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
             .filter(|(pid, start)| process::start_time(*pid) == Some(*start))
             .map(|(pid, _)| *pid),
     );
-    let outcome = process::terminate(&all, grace);
+    // The jobs and the local processes (a controller on this host) end at the same time.
+    let (outcome, ended) = std::thread::scope(|scope| {
+        let jobs = scope.spawn(|| live.end(grace));
+        let outcome = process::terminate(&all, grace);
+        (outcome, jobs.join())
+    });
+    match ended {
+        Ok(result) => result?,
+        Err(_) => {
+            return Err(Failure::error(format!("cannot cancel the jobs of cluster `{id}`")).into());
+        }
+    }
     let survivors: Vec<String> = outcome
         .survivors
         .iter()
@@ -279,9 +287,28 @@ const JOB_END_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Cancels the jobs Slurm still runs or queues; returns those to wait for. If Slurm cannot be
 /// asked, nothing is assumed gone: the error keeps the files for another try.
-fn cancel_jobs(jobs: &[String], id: &str) -> Result<Vec<String>> {
+/// The cluster's jobs that Slurm still runs or queues.
+struct LiveJobs {
+    active: Vec<String>,
+    running: Vec<String>,
+}
+
+impl LiveJobs {
+    fn end(&self, grace: Duration) -> Result<()> {
+        if self.active.is_empty() {
+            return Ok(());
+        }
+        slurm::end_gracefully(&self.active, &self.running, grace)
+    }
+}
+
+/// Asks Slurm which jobs are still active; failing that, nothing has been touched yet.
+fn live_jobs(jobs: &[String], id: &str) -> Result<LiveJobs> {
     if jobs.is_empty() {
-        return Ok(Vec::new());
+        return Ok(LiveJobs {
+            active: Vec::new(),
+            running: Vec::new(),
+        });
     }
     let states = slurm::query(jobs).map_err(|err| {
         Failure::error(format!(
@@ -289,11 +316,17 @@ fn cancel_jobs(jobs: &[String], id: &str) -> Result<Vec<String>> {
         ))
         .hint("nothing was stopped or removed; run `rcluster stop` again when Slurm answers")
     })?;
-    let active: Vec<String> = jobs
-        .iter()
-        .filter(|job| states.get(*job).is_some_and(|info| info.is_active()))
-        .cloned()
-        .collect();
-    slurm::cancel(&active)?;
-    Ok(active)
+    let state = |job: &String| states.get(job).map(|info| info.state.as_str());
+    Ok(LiveJobs {
+        active: jobs
+            .iter()
+            .filter(|job| states.get(*job).is_some_and(|info| info.is_active()))
+            .cloned()
+            .collect(),
+        running: jobs
+            .iter()
+            .filter(|job| state(job) == Some("RUNNING"))
+            .cloned()
+            .collect(),
+    })
 }

@@ -307,6 +307,23 @@ pub fn active_jobs(ids: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The state Slurm reports for each of `ids` (finished jobs included while Slurm keeps them:
+/// `CANCELLED`, `COMPLETED`, `FAILED`, ...); jobs Slurm has forgotten are left out.
+pub fn job_states(ids: &[String]) -> Vec<(String, String)> {
+    let out = std::process::Command::new("squeue")
+        .args(["-h", "--states=all", "-o", "%i %T"])
+        .output()
+        .expect("squeue");
+    let mut states: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(id, _)| ids.iter().any(|i| i == id))
+        .map(|(id, state)| (id.to_string(), state.trim().to_string()))
+        .collect();
+    states.sort();
+    states
+}
+
 /// Job ids recorded in a cluster file.
 pub fn recorded_jobs(env: &Env, profile: &str, id: &str) -> Vec<String> {
     let path = env.security(profile).join(format!("cluster-{id}.json"));
