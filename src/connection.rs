@@ -14,6 +14,14 @@ pub fn connection_file(security_dir: &Path, cluster_id: &str, kind: &str) -> Pat
     }
 }
 
+/// `security/rcluster-<id>.engine`: rcluster's copy of the controller's engine connection file,
+/// written whole (temporary file, then rename) once the controller has written its own. Engines
+/// started alongside the controller wait for it; the controller's file could be read half
+/// written. No `.json` suffix, so it is never taken for a cluster's record.
+pub fn engine_url_file(security_dir: &Path, cluster_id: &str) -> PathBuf {
+    security_dir.join(format!("rcluster-{cluster_id}.engine"))
+}
+
 /// `log/engines<id>.json`.
 pub fn engine_state_file(log_dir: &Path, cluster_id: &str) -> PathBuf {
     log_dir.join(format!("engines{cluster_id}.json"))

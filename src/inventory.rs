@@ -132,7 +132,12 @@ impl Cluster {
             remote_controller_gone: Default::default(),
         };
         if cluster.is_leftover_record() {
-            // Stopped by ipcluster or ipp.Cluster, which know nothing of rcluster's record.
+            // Stopped by ipcluster or ipp.Cluster, which know nothing of rcluster's record or
+            // of the engines' copy of the connection file.
+            crate::fsutil::remove_inside(
+                &profile.dir,
+                &connection::engine_url_file(&security, cluster_id),
+            )?;
             crate::fsutil::remove_inside(&profile.dir, &state::path(&security, cluster_id))?;
             return Ok(None);
         }
@@ -482,10 +487,9 @@ impl Cluster {
         let security = self.profile.security_dir();
         let id = &self.cluster_id;
         let mut files = vec![
-            cluster_file::path(&security, id),
-            state::path(&security, id),
             connection::connection_file(&security, id, "client"),
             connection::connection_file(&security, id, "engine"),
+            connection::engine_url_file(&security, id),
         ];
         if logs {
             for (_, launcher) in self.launchers() {
@@ -496,6 +500,9 @@ impl Cluster {
             }
             files.push(connection::engine_state_file(&self.profile.log_dir(), id));
         }
+        // The records last: a removal that fails halfway leaves the cluster findable.
+        files.push(cluster_file::path(&security, id));
+        files.push(state::path(&security, id));
         files
     }
 }

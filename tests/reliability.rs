@@ -348,10 +348,18 @@ fn keys_are_never_printed_and_files_are_private() {
         let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{} has mode {mode:o}", entry.path().display());
     }
+    // The engines' copy of the connection file is whole, private (above), and goes with stop.
+    let url_file = security.join("rcluster-sec.engine");
+    assert_eq!(
+        std::fs::read_to_string(&url_file).unwrap(),
+        std::fs::read_to_string(security.join("ipcontroller-sec-engine.json")).unwrap()
+    );
     env.rcluster()
         .args(["stop", "--profile", "p", "sec"])
         .assert()
         .success();
+    assert!(!url_file.exists());
+    assert_eq!(env.security_files_of("p", "sec"), Vec::<String>::new());
 }
 
 #[test]

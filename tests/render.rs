@@ -259,10 +259,10 @@ fn start_dry_run_prints_scripts_and_commands_and_runs_nothing() {
         "{text}"
     );
     assert_eq!(text.matches("sbatch --parsable").count(), 3, "{text}");
-    assert!(
-        text.contains("IPP_CONNECTION_INFO='<engine-connection-info>'"),
-        "{text}"
-    );
+    // Engines wait for the connection file rcluster publishes; no key is in the script.
+    assert!(text.contains("IPP_CONNECTION_INFO=''"), "{text}");
+    assert_eq!(text.matches("--IPEngine.url_file=").count(), 2, "{text}");
+    assert!(!text.contains("\"key\""), "{text}");
     assert!(
         std::fs::read_dir(env.security("s"))
             .unwrap()

@@ -13,7 +13,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::{ColorChoice, DoctorArgs, GlobalArgs};
-use crate::commands::start::Plan;
+use crate::commands::start::{EngineConnection, Plan};
 use crate::error::Failure;
 use crate::ids;
 use crate::output::Printer;
@@ -669,7 +669,7 @@ fn check_templates(profile: &Profile, config: &ProfileConfig, python: PathBuf) -
             python,
             Vec::new(),
         )?;
-        let mut env = plan.env();
+        let env = plan.env();
         let mut done = Vec::new();
         if config.controller.launcher == ControllerLauncher::Slurm {
             let script = plan.controller_script(&env)?;
@@ -679,12 +679,9 @@ fn check_templates(profile: &Profile, config: &ProfileConfig, python: PathBuf) -
             config.engines.launcher,
             EngineLauncher::Slurm | EngineLauncher::SlurmMpi
         ) {
-            env.push((
-                "IPP_CONNECTION_INFO".into(),
-                "<engine-connection-info>".into(),
-            ));
+            let (env, args) = plan.engine_env_and_args(EngineConnection::UrlFile);
             let n = config.engines.n.unwrap_or(1);
-            let script = plan.engine_script(n, &ids::unix_now().to_string(), &env)?;
+            let script = plan.engine_script(n, &ids::unix_now().to_string(), &env, &args)?;
             done.push(format!("engines from {}", script.source));
         }
         Ok(done)

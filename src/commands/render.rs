@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use crate::batch::Role;
 use crate::cli::{GlobalArgs, RenderArgs};
-use crate::commands::start::Plan;
+use crate::commands::start::{EngineConnection, Plan};
 use crate::error::Failure;
 use crate::ids;
 use crate::output::Printer;
@@ -56,15 +56,11 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, _printer: Printer) -> Result<
     let n = config.engines.n.unwrap_or(1);
     let cluster_id = args.cluster_id.clone().unwrap_or_default();
     let plan = Plan::new(&profile, cluster_id, config, python, args.vars.clone())?;
-    let mut env = plan.env();
     let script = match args.role {
-        Role::Controller => plan.controller_script(&env)?,
+        Role::Controller => plan.controller_script(&plan.env())?,
         Role::Engines => {
-            env.push((
-                "IPP_CONNECTION_INFO".into(),
-                "<engine-connection-info>".into(),
-            ));
-            plan.engine_script(n, &ids::unix_now().to_string(), &env)?
+            let (env, engine_args) = plan.engine_env_and_args(EngineConnection::UrlFile);
+            plan.engine_script(n, &ids::unix_now().to_string(), &env, &engine_args)?
         }
     };
     print!("{}", script.text);

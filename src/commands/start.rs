@@ -26,10 +26,37 @@ use crate::state::{self, ClusterState, JobRecord, ProcessRecord};
 
 /// Default heartbeat period (`ipcontroller --ping`), in ms. ipyparallel's 3000 ms makes engines
 /// wait one or two periods (about 6 s) to register; 500 ms brings that near 1 s (interop §7).
-pub const DEFAULT_HEARTBEAT_MS: u64 = 500;
+/// The heartbeat period when `[controller] heartbeat_ms` is not set: 5 ms per engine, at least
+/// 100 ms and at most 3000 ms (ipyparallel's own default). A new engine counts as registered
+/// about 1.5 periods after it is ready, so a short period makes start fast; the hub handles one
+/// reply per engine per period, so the period grows with the cluster (200 replies/s at most).
+pub fn default_heartbeat_ms(n: u32) -> u64 {
+    (u64::from(n) * 5).clamp(100, 3000)
+}
+
+/// How long the hub waits for a registered engine that stopped answering heartbeats before it
+/// drops it, whatever the period: ipyparallel's default (10 missed periods) is 1 s at 100 ms.
+const HEARTBEAT_TOLERANCE_MS: u64 = 5000;
+
+/// `--ping`, the missed heartbeats the hub tolerates, and how long it keeps a registration
+/// waiting for the engine's first heartbeat: ipyparallel's max(30 s, 10 periods) purged engines
+/// that 128 engines starting at once on 2 cores could not answer in time; start's own timeout
+/// is the right bound.
+fn heartbeat_args(heartbeat_ms: u64, timeout: Duration) -> Vec<String> {
+    let misses = HEARTBEAT_TOLERANCE_MS.div_ceil(heartbeat_ms.max(1)).max(10);
+    let registration = timeout.as_secs_f64().ceil().max(30.0) as u64;
+    vec![
+        format!("--ping={heartbeat_ms}"),
+        format!("--HeartMonitor.max_heartmonitor_misses={misses}"),
+        format!("--IPController.registration_timeout={registration}"),
+    ]
+}
 
 /// How often Slurm is asked about the cluster's jobs while start waits.
 const SLURM_POLL: Duration = Duration::from_secs(1);
+
+/// `start --timeout`'s default: engines started alongside the controller wait this long for it.
+const DEFAULT_CONNECTION_WAIT: Duration = Duration::from_secs(60);
 
 pub fn run(global: &GlobalArgs, args: &StartArgs, printer: Printer) -> Result<()> {
     let profile = Profile::from_args(global)?;
@@ -61,7 +88,8 @@ pub fn run(global: &GlobalArgs, args: &StartArgs, printer: Printer) -> Result<()
         ))
     })?;
     let python = resolve_python(&config.python)?;
-    let plan = Plan::new(&profile, cluster_id, config, python, args.vars.clone())?;
+    let mut plan = Plan::new(&profile, cluster_id, config, python, args.vars.clone())?;
+    plan.set_timeout(timeout);
     if args.dry_run {
         return plan.print_dry_run();
     }
@@ -184,6 +212,19 @@ pub(crate) struct Plan<'a> {
     controller_args: Vec<String>,
     /// Engines per engine set (one set per Slurm job when split).
     set_sizes: Vec<u32>,
+    /// How long engines started alongside the controller wait for its connection file.
+    connection_wait: Duration,
+}
+
+/// How engines learn where the controller listens.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum EngineConnection<'s> {
+    /// `IPP_CONNECTION_INFO`, as ipp.Cluster does: the controller is already up (`engines add`).
+    Env(&'s str),
+    /// The file rcluster publishes when the controller is up, so that engines can start at the
+    /// same time as the controller and spend their Python start-up (~0.5 s of CPU each) waiting
+    /// for it, instead of after it.
+    UrlFile,
 }
 
 impl<'a> Plan<'a> {
@@ -218,8 +259,8 @@ impl<'a> Plan<'a> {
         let heartbeat = config
             .controller
             .heartbeat_ms
-            .unwrap_or(DEFAULT_HEARTBEAT_MS);
-        let mut controller_args = vec![format!("--ping={heartbeat}")];
+            .unwrap_or_else(|| default_heartbeat_ms(n));
+        let mut controller_args = heartbeat_args(heartbeat, DEFAULT_CONNECTION_WAIT);
         controller_args.extend(config.controller.args.iter().cloned());
         let set_sizes = match (config.engines.launcher, config.engines.per_job) {
             (EngineLauncher::Slurm | EngineLauncher::SlurmMpi, Some(k)) if k < n => {
@@ -242,6 +283,7 @@ impl<'a> Plan<'a> {
             controller_location,
             controller_args,
             set_sizes,
+            connection_wait: DEFAULT_CONNECTION_WAIT,
         })
     }
 
@@ -283,6 +325,52 @@ impl<'a> Plan<'a> {
             program.push("--mpi".into());
         }
         program
+    }
+
+    /// Start's `--timeout`: how long engines wait for the controller, and the hub for their
+    /// first heartbeat.
+    pub(crate) fn set_timeout(&mut self, timeout: Duration) {
+        self.connection_wait = timeout;
+        let heartbeat = self
+            .config
+            .controller
+            .heartbeat_ms
+            .unwrap_or_else(|| default_heartbeat_ms(self.n));
+        let mut args = heartbeat_args(heartbeat, timeout);
+        args.extend(self.config.controller.args.iter().cloned());
+        self.controller_args = args;
+    }
+
+    pub(crate) fn engine_url_file(&self) -> PathBuf {
+        connection::engine_url_file(&self.profile.security_dir(), &self.cluster_id)
+    }
+
+    /// The engines' environment and arguments (after the program) for `connection`. An empty
+    /// `IPP_CONNECTION_INFO` overrides one inherited from rcluster's own environment.
+    pub(crate) fn engine_env_and_args(
+        &self,
+        connection: EngineConnection,
+    ) -> (Vec<(String, String)>, Vec<String>) {
+        let mut env = self.env();
+        let mut args = Vec::new();
+        match connection {
+            EngineConnection::Env(info) => {
+                env.push(("IPP_CONNECTION_INFO".into(), info.to_string()));
+            }
+            EngineConnection::UrlFile => {
+                env.push(("IPP_CONNECTION_INFO".into(), String::new()));
+                args.push(format!(
+                    "--IPEngine.url_file={}",
+                    self.engine_url_file().display()
+                ));
+                args.push(format!(
+                    "--IPEngine.wait_for_url_file={}",
+                    self.connection_wait.as_secs_f64().ceil()
+                ));
+            }
+        }
+        args.extend(self.config.engines.args.iter().cloned());
+        (env, args)
     }
 
     fn controller_log(&self) -> PathBuf {
@@ -335,6 +423,7 @@ impl<'a> Plan<'a> {
         n: u32,
         set_id: &str,
         env: &[(String, String)],
+        args: &[String],
     ) -> Result<crate::batch::Script> {
         let program = self.engine_program();
         let output = self.engines_log(set_id);
@@ -345,7 +434,7 @@ impl<'a> Plan<'a> {
             cluster_id: &self.cluster_id,
             output_file: &output,
             program: &program,
-            program_args: &self.config.engines.args,
+            program_args: args,
             env,
             slurm: &self.config.slurm,
             template: self.config.engines.template.as_deref(),
@@ -405,15 +494,11 @@ impl<'a> Plan<'a> {
                 print_batch_script("controller (slurm)", &script, &path, &env_line(&env));
             }
         }
-        let mut engine_env = env.clone();
-        engine_env.push((
-            "IPP_CONNECTION_INFO".into(),
-            "<engine-connection-info>".into(),
-        ));
+        let (engine_env, engine_args) = self.engine_env_and_args(EngineConnection::UrlFile);
         let engine_cmd: Vec<String> = self
             .engine_program()
             .into_iter()
-            .chain(self.config.engines.args.iter().cloned())
+            .chain(engine_args.iter().cloned())
             .collect();
         for (i, &n) in self.set_sizes.iter().enumerate() {
             let set_id = format!(
@@ -447,7 +532,7 @@ impl<'a> Plan<'a> {
                     );
                 }
                 EngineLauncher::Slurm | EngineLauncher::SlurmMpi => {
-                    let script = self.engine_script(n, &set_id, &engine_env)?;
+                    let script = self.engine_script(n, &set_id, &engine_env, &engine_args)?;
                     let path = self.script_path(&format!("engines-{set_id}"));
                     let what = format!("{n} engines ({})", self.config.engines.launcher.name());
                     print_batch_script(&what, &script, &path, &env_line(&engine_env));
@@ -555,8 +640,11 @@ impl<'a> Launch<'a> {
         let deadline = self.started_at + timeout;
         self.remove_stale_controller_files()?;
         self.start_controller(printer)?;
+        // Engines start now and wait for the connection file rcluster publishes below.
+        self.start_engines(EngineConnection::UrlFile, printer)?;
         let engine_info = self.wait_for_connection_files(deadline, timeout, printer)?;
-        self.start_engines(&engine_info, printer)?;
+        let url_file = self.plan.engine_url_file();
+        crate::fsutil::write_atomic(&url_file, engine_info.as_bytes(), 0o600)?;
         if !no_wait {
             self.wait_for_engines(deadline, timeout, printer)?;
         }
@@ -571,6 +659,7 @@ impl<'a> Launch<'a> {
             connection::connection_file(&security, self.cluster_id(), "client"),
             connection::connection_file(&security, self.cluster_id(), "engine"),
             connection::engine_state_file(&self.profile().log_dir(), self.cluster_id()),
+            self.plan.engine_url_file(),
         ] {
             crate::fsutil::remove_inside(&self.profile().dir, &path)?;
         }
@@ -825,13 +914,9 @@ impl<'a> Launch<'a> {
         }
     }
 
-    fn start_engines(&mut self, engine_info: &str, printer: &Printer) -> Result<()> {
-        let mut env = self.plan.env();
-        // As ipp.Cluster does: engines get the connection info directly and never read a file
-        // that might be stale.
-        env.push(("IPP_CONNECTION_INFO".into(), engine_info.to_string()));
+    fn start_engines(&mut self, connection: EngineConnection, printer: &Printer) -> Result<()> {
+        let (env, args) = self.plan.engine_env_and_args(connection);
         let program = self.plan.engine_program();
-        let args = self.plan.config.engines.args.clone();
         for n in self.plan.set_sizes.clone() {
             let taken: Vec<String> = self.engine_sets.iter().map(|(id, _)| id.clone()).collect();
             let set_id = ids::new_engine_set_id(&taken);
@@ -882,7 +967,7 @@ impl<'a> Launch<'a> {
                 Ok(())
             }
             EngineLauncher::Slurm | EngineLauncher::SlurmMpi => {
-                let script = self.plan.engine_script(n, set_id, env)?;
+                let script = self.plan.engine_script(n, set_id, env, args)?;
                 let path = self.plan.script_path(&format!("engines-{set_id}"));
                 let log = self.plan.engines_log(set_id);
                 let job = self.submit(script, path, env, "engines", n, log)?;
@@ -1128,6 +1213,7 @@ impl<'a> Launch<'a> {
             state::path(&security, &cid),
             connection::connection_file(&security, &cid, "client"),
             connection::connection_file(&security, &cid, "engine"),
+            connection::engine_url_file(&security, &cid),
             connection::engine_state_file(&self.profile().log_dir(), &cid),
         ];
         files.extend(self.state.files.iter().cloned());
@@ -1272,7 +1358,7 @@ impl AddEngines<'_> {
         launch.base = Some((doc, base_state));
         let timeout = self.timeout;
         let result = (|| {
-            launch.start_engines(&engine_info, printer)?;
+            launch.start_engines(EngineConnection::Env(&engine_info), printer)?;
             if !self.no_wait {
                 launch.wait_for_engines(launch.started_at + timeout, timeout, printer)?;
             }

@@ -157,7 +157,9 @@ impl Env {
                     .filter_map(|e| e.ok())
                     .map(|e| e.file_name().to_string_lossy().into_owned())
                     .filter(|name| {
-                        name.contains(&format!("-{id}.json")) || name.contains(&format!("-{id}-"))
+                        [".json", ".engine", ".lock", "-"]
+                            .iter()
+                            .any(|end| name.contains(&format!("-{id}{end}")))
                     })
                     .collect()
             })
