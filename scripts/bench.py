@@ -246,6 +246,7 @@ class Bench:
         else:
             self.record(section, f"start → {n} engines seen by a fresh Client{v}", tool, n, run,
                         ts - t0)
+        if ts is not None and section != "setup":
             # CPU the cluster's processes (controller, engines, nannies, srun) used to get there:
             # divided by the cores, the least wall time any launcher could take on this machine.
             cpu = sum(cpu_seconds(p) for p in self.leftover_processes(cid))

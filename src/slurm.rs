@@ -388,7 +388,7 @@ pub fn wait_ended(job_ids: &[String], timeout: Duration) -> Result<Vec<String>> 
             return Ok(active);
         }
         std::thread::sleep(delay);
-        delay = (delay * 2).min(Duration::from_millis(250));
+        delay = (delay * 2).min(Duration::from_millis(100));
     }
 }
 
