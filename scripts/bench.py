@@ -614,6 +614,12 @@ class Bench:
         th.join()
         self.record(S, "lowest MemAvailable during the run", RC, n, 0, lowest[0], "KB")
         self.record(S, "MemAvailable before", RC, n, 0, before, "KB")
+        per_engine = (before - lowest[0]) / n
+        if per_engine > 0:
+            # The memory limit of the emulation: engines that fit in what was available.
+            self.record(S, "memory per engine (MemAvailable drop ÷ N)", RC, n, 0, per_engine, "KB")
+            self.record(S, "engines that fit in MemAvailable before, at that rate", RC, n, 0,
+                        int(before / per_engine), "count")
         time.sleep(1)
         left_jobs = [j for j, name, _ in self.squeue() if self.tag in name]
         left_procs = self.leftover_processes()

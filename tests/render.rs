@@ -263,6 +263,12 @@ fn start_dry_run_prints_scripts_and_commands_and_runs_nothing() {
     assert!(text.contains("IPP_CONNECTION_INFO=''"), "{text}");
     assert_eq!(text.matches("--IPEngine.url_file=").count(), 2, "{text}");
     assert!(!text.contains("\"key\""), "{text}");
+    // Under load the hub answers late: engines and hub wait as long as start does (default 60 s).
+    assert_eq!(text.matches("--IPEngine.timeout=60 ").count(), 2, "{text}");
+    assert!(
+        text.contains("--IPController.registration_timeout=60"),
+        "{text}"
+    );
     assert!(
         std::fs::read_dir(env.security("s"))
             .unwrap()

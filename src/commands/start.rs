@@ -352,7 +352,13 @@ impl<'a> Plan<'a> {
         connection: EngineConnection,
     ) -> (Vec<(String, String)>, Vec<String>) {
         let mut env = self.env();
-        let mut args = Vec::new();
+        // ipyparallel gives an engine 5 s to hear back from the hub about its registration; a
+        // hub busy with 192 engines starting at once on 2 cores took longer for one of them,
+        // which then exited. Start waits for its own timeout anyway.
+        let mut args = vec![format!(
+            "--IPEngine.timeout={}",
+            self.connection_wait.as_secs_f64().ceil()
+        )];
         match connection {
             EngineConnection::Env(info) => {
                 env.push(("IPP_CONNECTION_INFO".into(), info.to_string()));
@@ -1336,7 +1342,7 @@ impl AddEngines<'_> {
         let python = resolve_python(&self.config.python)?;
         let mut config = self.config;
         config.engines.n = Some(self.n);
-        let plan = Plan::new(self.profile, id.clone(), config, python, self.vars)?;
+        let mut plan = Plan::new(self.profile, id.clone(), config, python, self.vars)?;
         interrupt::install();
         if matches!(
             plan.config.engines.launcher,
@@ -1347,6 +1353,7 @@ impl AddEngines<'_> {
             wait_for_dead_engines_to_drop(self.profile, self.cluster, printer)?;
         }
         let before = connection::registered_engines(&self.profile.log_dir(), &id).unwrap_or(0);
+        plan.set_timeout(self.timeout);
         let mut launch = Launch::new(plan);
         let base_state = match &self.cluster.state {
             Some(state) => state.clone(),
