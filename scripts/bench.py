@@ -486,7 +486,7 @@ class Bench:
         hb = self.run([PY, "-c", "from ipyparallel.controller.heartmonitor import HeartMonitor;"
                                  "print(HeartMonitor.period.default_value)"]).out.strip()
         m["Heartbeat"] = (f"rcluster: `[controller] heartbeat_ms` default, 5 ms × engines within "
-                          f"100–3000 ms (`--ping={{rc_ping}}` for 2 engines); "
+                          f"50–3000 ms (`--ping={{rc_ping}}` for 2 engines); "
                           f"ipcluster: ipyparallel's default period {hb} ms")
         if self.args.slurm or self.args.scale:
             sv = subprocess.run(["sinfo", "--version"], text=True, capture_output=True,
@@ -856,7 +856,7 @@ up with `--lab NODESxCPUS`, default 4x20, raised to fit `--scale`, and restores 
 
 ```sh
 .venv/bin/python scripts/bench.py                       # local + CLI, {runs} runs each
-.venv/bin/python scripts/bench.py --slurm --scale 128   # the full run: + Slurm lab, seed workflow, scale
+.venv/bin/python scripts/bench.py --slurm --scale 256 --timeout 600   # the full run: + Slurm lab, seed workflow, scale
 .venv/bin/python scripts/bench.py --quick --slurm --lab running   # smoke test, small N, current lab
 ```
 
@@ -865,8 +865,8 @@ each against a fresh temporary `IPYTHONDIR`, rcluster from `target/release/rclus
 stale) and ipcluster from `.venv/bin/ipcluster`. Each cell is the **median [min–max]** over the
 runs; `ipcluster ÷ rcluster` is the ratio of medians (> 1: rcluster is faster). Failed runs are
 counted as such, never dropped silently. Each tool runs with its default settings: rcluster's
-heartbeat is `[controller] heartbeat_ms` (default 5 ms per engine, 100 to 3000 ms; 100 ms up to
-20 engines), ipcluster's is ipyparallel's default (3000 ms) — one reason engines register sooner;
+heartbeat is `[controller] heartbeat_ms` (default 5 ms per engine, 50 to 3000 ms; 50 ms up to
+10 engines), ipcluster's is ipyparallel's default (3000 ms) — one reason engines register sooner;
 the other is that rcluster starts the engines together with the controller, not after it.
 Other work on the machine adds noise; the load average is recorded below.
 """

@@ -89,7 +89,7 @@ fn seed_config_becomes_a_slurm_profile_with_a_backup() {
     // The local preset's comments are still there, and the old file is kept.
     let after = std::fs::read_to_string(dir.join("rcluster.toml")).unwrap();
     assert!(after.starts_with("# rcluster settings for this IPython profile (preset: local)."));
-    assert!(after.contains("# heartbeat_ms = 100"), "{after}");
+    assert!(after.contains("# heartbeat_ms = 50"), "{after}");
     assert_eq!(
         std::fs::read_to_string(dir.join("rcluster.toml.bak")).unwrap(),
         before

@@ -27,11 +27,11 @@ use crate::state::{self, ClusterState, JobRecord, ProcessRecord};
 /// Default heartbeat period (`ipcontroller --ping`), in ms. ipyparallel's 3000 ms makes engines
 /// wait one or two periods (about 6 s) to register; 500 ms brings that near 1 s (interop §7).
 /// The heartbeat period when `[controller] heartbeat_ms` is not set: 5 ms per engine, at least
-/// 100 ms and at most 3000 ms (ipyparallel's own default). A new engine counts as registered
+/// 50 ms and at most 3000 ms (ipyparallel's own default). A new engine counts as registered
 /// about 1.5 periods after it is ready, so a short period makes start fast; the hub handles one
 /// reply per engine per period, so the period grows with the cluster (200 replies/s at most).
 pub fn default_heartbeat_ms(n: u32) -> u64 {
-    (u64::from(n) * 5).clamp(100, 3000)
+    (u64::from(n) * 5).clamp(50, 3000)
 }
 
 /// How long the hub waits for a registered engine that stopped answering heartbeats before it
@@ -916,7 +916,7 @@ impl<'a> Launch<'a> {
                 .into());
             }
             std::thread::sleep(delay);
-            delay = (delay * 2).min(Duration::from_millis(50));
+            delay = (delay * 2).min(Duration::from_millis(20));
         }
     }
 
@@ -1029,7 +1029,7 @@ impl<'a> Launch<'a> {
                 .into());
             }
             std::thread::sleep(delay);
-            delay = (delay * 2).min(Duration::from_millis(50));
+            delay = (delay * 2).min(Duration::from_millis(20));
         }
     }
 
