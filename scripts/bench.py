@@ -138,8 +138,9 @@ class Bench:
 
     # ---------------------------------------------------------------- running things
 
-    def run(self, cmd, timeout=None, cwd=None, env=None) -> Result:
-        """Runs cmd to completion; wall time, exit code and the max RSS of the process (wait4)."""
+    def run(self, cmd, timeout=None, cwd=None, env=None, give_up=None) -> Result:
+        """Runs cmd to completion; wall time, exit code and the max RSS of the process (wait4).
+        give_up(): polled every second; a reason (str) ends the command at once, as a failure."""
         timeout = timeout or self.args.timeout
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             t0 = time.monotonic()
@@ -160,6 +161,17 @@ class Bench:
             hard = threading.Timer(30, kill)
             timer = threading.Timer(timeout, expire)
             timer.start()
+            gave_up = []
+
+            def watch():
+                while p.poll() is None and not gave_up:
+                    why = give_up()
+                    if why:
+                        gave_up.append(why)
+                        kill(signal.SIGTERM)
+                    time.sleep(1)
+            if give_up:
+                threading.Thread(target=watch, daemon=True).start()
             try:
                 while True:
                     try:
@@ -178,7 +190,8 @@ class Bench:
             out.seek(0)
             err.seek(0)
             return Result(elapsed, p.returncode, ru.ru_maxrss, out.read().decode(errors="replace"),
-                          err.read().decode(errors="replace"), timed_out.is_set())
+                          err.read().decode(errors="replace") + "".join(gave_up),
+                          timed_out.is_set())
 
     def rcluster(self, *args, **kw) -> Result:
         return self.run([RCLUSTER, *args], **kw)
@@ -216,7 +229,18 @@ class Bench:
         return [IPCLUSTER, "stop", f"--profile={profile}", f"--cluster-id={cid}"]
 
     def client_wait(self, profile, cid, n, cwd=None) -> tuple[float | None, Result]:
-        r = self.run([PY, "-c", CLIENT_CODE, profile, cid, n, self.args.timeout], cwd=cwd)
+        def purged():
+            # ipyparallel's hub drops a registration whose first heartbeat is later than its
+            # registration timeout; that engine never registers, so waiting longer is pointless.
+            for log in self.ipydir.glob(f"profile_*/log/ipcontroller-{cid}-*.log"):
+                try:
+                    if "purging stalled registration" in log.read_text(errors="replace"):
+                        return f"ended at once: the hub purged a stalled registration ({log.name})"
+                except OSError:
+                    pass
+            return None
+        r = self.run([PY, "-c", CLIENT_CODE, profile, cid, n, self.args.timeout], cwd=cwd,
+                     give_up=purged)
         m = re.search(r"^READY (\S+) (\d+)", r.out, re.M)
         return (float(m.group(1)) if m and r.ok else None), r
 
