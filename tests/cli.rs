@@ -9,10 +9,7 @@ use predicates::prelude::*;
 fn profile_create_makes_ipython_layout_with_private_security() {
     use std::os::unix::fs::PermissionsExt;
     let env = Env::new();
-    env.rcluster()
-        .args(["profile", "create", "slurm", "--preset", "slurm"])
-        .assert()
-        .success();
+    env.create_slurm_profile("slurm");
     let dir = env.profile_dir("slurm");
     for sub in ["security", "log", "pid", "startup"] {
         assert!(dir.join(sub).is_dir(), "{sub} missing");

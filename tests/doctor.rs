@@ -244,10 +244,7 @@ fn slurm_profile_checks_commands_controller_and_templates() {
         return;
     }
     let env = Env::new();
-    env.rcluster()
-        .args(["profile", "create", "s", "--preset", "slurm"])
-        .assert()
-        .success();
+    env.create_slurm_profile("s");
     let (code, stdout, stderr) = doctor(&env, &["--profile", "s"]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
@@ -292,10 +289,7 @@ fn slurm_profile_checks_commands_controller_and_templates() {
 #[test]
 fn slurm_template_that_is_missing_fails_even_without_slurm() {
     let env = Env::new();
-    env.rcluster()
-        .args(["profile", "create", "s", "--preset", "slurm"])
-        .assert()
-        .success();
+    env.create_slurm_profile("s");
     std::fs::write(
         env.profile_dir("s").join("rcluster.toml"),
         "[controller]\nlauncher = \"slurm\"\ntemplate = \"missing.template\"\n",

@@ -88,10 +88,7 @@ fn slurm_engine_jobs_join_and_stop_cancels_every_job() {
         return;
     }
     let env = Env::new();
-    env.rcluster()
-        .args(["profile", "create", "s", "--preset", "slurm"])
-        .assert()
-        .success();
+    env.create_slurm_profile("s");
     env.rcluster()
         .args([
             "start",

@@ -97,10 +97,7 @@ fn scheduler_outage_reads_unknown_and_recovers() {
         return;
     }
     let env = Env::new();
-    env.rcluster()
-        .args(["profile", "create", "s", "--preset", "slurm"])
-        .assert()
-        .success();
+    env.create_slurm_profile("s");
     env.rcluster()
         .args([
             "start",

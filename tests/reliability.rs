@@ -384,10 +384,7 @@ fn stop_deletes_only_files_inside_the_profile() {
 }
 
 fn slurm_profile_with_pending_controller(env: &Env) {
-    env.rcluster()
-        .args(["profile", "create", "s", "--preset", "slurm"])
-        .assert()
-        .success();
+    env.create_slurm_profile("s");
     // A controller job that stays PENDING (BeginTime) for an hour.
     write_config(
         env,
@@ -529,10 +526,7 @@ fn engine_submission_failing_after_the_controller_job_cancels_it() {
         return;
     }
     let env = Env::new();
-    env.rcluster()
-        .args(["profile", "create", "s", "--preset", "slurm"])
-        .assert()
-        .success();
+    env.create_slurm_profile("s");
     std::fs::write(
         env.profile_dir("s").join("bad.engine.template"),
         "#!/bin/sh\n#SBATCH --ntasks={n}\nsrun {program_and_args} {no_such_variable}\n",

@@ -123,10 +123,7 @@ fn controller_script_listens_on_all_interfaces() {
 #[test]
 fn directives_and_prologue_from_the_profile() {
     let env = Env::new();
-    env.rcluster()
-        .args(["profile", "create", "s", "--preset", "slurm"])
-        .assert()
-        .success();
+    env.create_slurm_profile("s");
     std::fs::write(
         env.profile_dir("s").join("rcluster.toml"),
         "[engines]\nlauncher = \"slurm\"\n[slurm]\ndirectives = [\"--mem=4G\"]\nprologue = [\"module load python/3.11\", \"echo ${HOME}\"]\n[vars]\nwall = \"2:00:00\"\n",
@@ -226,10 +223,7 @@ fn missing_template_file_says_where_it_looked() {
 #[test]
 fn start_dry_run_prints_scripts_and_commands_and_runs_nothing() {
     let env = Env::new();
-    env.rcluster()
-        .args(["profile", "create", "s", "--preset", "slurm"])
-        .assert()
-        .success();
+    env.create_slurm_profile("s");
     let out = env
         .rcluster()
         .args([

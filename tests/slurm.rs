@@ -34,13 +34,6 @@ const SEED_ENGINE: &str = "#!/bin/bash
 srun {program_and_args} --debug --profile-dir={profile_dir} --cluster-id={cluster_id}
 ";
 
-fn slurm_profile(env: &Env, name: &str) {
-    env.rcluster()
-        .args(["profile", "create", name, "--preset", "slurm"])
-        .assert()
-        .success();
-}
-
 /// After a stop: Slurm lists no job of the cluster and `security/` holds no file of it.
 fn assert_all_gone(env: &Env, profile: &str, id: &str, jobs: &[String]) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -62,7 +55,7 @@ fn seed_workflow_runs_on_two_or_more_nodes() {
     }
     let _slurm = lock();
     let env = Env::new();
-    slurm_profile(&env, "slurm");
+    env.create_slurm_profile("slurm");
     let dir = env.profile_dir("slurm");
     std::fs::write(dir.join("slurm.controller.template"), SEED_CONTROLLER).unwrap();
     std::fs::write(dir.join("slurm.engine.template"), SEED_ENGINE).unwrap();
@@ -149,7 +142,7 @@ fn stop_ends_a_step_that_ignores_sigterm() {
     }
     let _slurm = lock();
     let env = Env::new();
-    slurm_profile(&env, "stubborn");
+    env.create_slurm_profile("stubborn");
     let dir = env.profile_dir("stubborn");
     // `trap "" TERM` is inherited by sleep; 6131 marks this test's process.
     let template = "#!/bin/bash
@@ -222,7 +215,7 @@ fn python_loads_lists_and_stops_an_rcluster_slurm_cluster() {
     }
     let _slurm = lock();
     let env = Env::new();
-    slurm_profile(&env, "s");
+    env.create_slurm_profile("s");
     env.rcluster()
         .args(["start", "--profile", "s", "-n", "2", "--cluster-id", "py"])
         .assert()
@@ -278,7 +271,7 @@ fn rcluster_stops_an_ipcluster_slurm_cluster() {
     }
     let _slurm = lock();
     let env = Env::new();
-    slurm_profile(&env, "ipc");
+    env.create_slurm_profile("ipc");
     let started = env.ipcluster(&[
         "start",
         "--profile=ipc",
@@ -318,7 +311,7 @@ fn engine_job_cancelled_by_hand_shows_in_list_and_stop_cleans_up() {
     }
     let _slurm = lock();
     let env = Env::new();
-    slurm_profile(&env, "s");
+    env.create_slurm_profile("s");
     env.rcluster()
         .args(["start", "--profile", "s", "-n", "2", "--cluster-id", "cx"])
         .assert()
@@ -394,7 +387,7 @@ fn engines_per_job_splits_into_jobs() {
     }
     let _slurm = lock();
     let env = Env::new();
-    slurm_profile(&env, "s");
+    env.create_slurm_profile("s");
     env.rcluster()
         .args([
             "start",
@@ -465,7 +458,7 @@ fn job_ids_parse_from_banner_and_cluster_suffix_output() {
     }
     let _slurm = lock();
     let env = Env::new();
-    slurm_profile(&env, "s");
+    env.create_slurm_profile("s");
     let cases = [
         (
             "fake-sbatch-banner",
@@ -518,7 +511,7 @@ fn job_ids_parse_from_banner_and_cluster_suffix_output() {
 #[test]
 fn sbatch_without_a_job_id_is_a_clear_error() {
     let env = Env::new();
-    slurm_profile(&env, "s");
+    env.create_slurm_profile("s");
     let path = fake_sbatch(
         &env,
         "fake-sbatch-no-id",

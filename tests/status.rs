@@ -53,10 +53,7 @@ fn status_shows_slurm_jobs_nodes_and_time_left() {
         return;
     }
     let env = Env::new();
-    env.rcluster()
-        .args(["profile", "create", "s", "--preset", "slurm"])
-        .assert()
-        .success();
+    env.create_slurm_profile("s");
     env.rcluster()
         .args([
             "start",

@@ -122,6 +122,14 @@ impl Env {
             .success();
     }
 
+    /// `rcluster profile create NAME --preset slurm`.
+    pub fn create_slurm_profile(&self, name: &str) {
+        self.rcluster()
+            .args(["profile", "create", name, "--preset", "slurm"])
+            .assert()
+            .success();
+    }
+
     /// Starts a local cluster and returns its id.
     pub fn start(&self, profile: &str, id: &str, n: u32) {
         self.rcluster()
