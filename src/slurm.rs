@@ -300,8 +300,8 @@ pub fn cancel(job_ids: &[String]) -> Result<()> {
 ///
 /// 1. SIGSTOP to the batch shell only, so no job can end by itself (and be recorded FAILED or
 ///    COMPLETED) once its steps exit;
-/// 2. SIGTERM to every process of the job: the steps' tasks and the batch shell's children
-///    (the stopped shell keeps its SIGTERM pending);
+/// 2. SIGTERM to the job steps' tasks (the engines); the batch shell and what it runs itself,
+///    such as a controller started without `srun`, get theirs from `scancel` in step 4;
 /// 3. a wait of at most `grace` until no step is left, then SIGKILL to steps still running;
 /// 4. `scancel` for all `active` jobs: Slurm sends SIGCONT and SIGTERM, the shells end.
 ///

@@ -24,8 +24,6 @@ use crate::settings::{ControllerLauncher, EngineLauncher, ProfileConfig, resolve
 use crate::slurm;
 use crate::state::{self, ClusterState, JobRecord, ProcessRecord};
 
-/// Default heartbeat period (`ipcontroller --ping`), in ms. ipyparallel's 3000 ms makes engines
-/// wait one or two periods (about 6 s) to register; 500 ms brings that near 1 s (interop §7).
 /// The heartbeat period when `[controller] heartbeat_ms` is not set: 5 ms per engine, at least
 /// 50 ms and at most 3000 ms (ipyparallel's own default). A new engine counts as registered
 /// about 1.5 periods after it is ready, so a short period makes start fast; the hub handles one
@@ -41,15 +39,21 @@ const HEARTBEAT_TOLERANCE_MS: u64 = 5000;
 /// `--ping`, the missed heartbeats the hub tolerates, and how long it keeps a registration
 /// waiting for the engine's first heartbeat: ipyparallel's max(30 s, 10 periods) purged engines
 /// that 128 engines starting at once on 2 cores could not answer in time; start's own timeout
-/// is the right bound.
-fn heartbeat_args(heartbeat_ms: u64, timeout: Duration) -> Vec<String> {
+/// is the right bound. `[controller] args` follow, so the user's settings win.
+fn controller_args(config: &ProfileConfig, n: u32, timeout: Duration) -> Vec<String> {
+    let heartbeat_ms = config
+        .controller
+        .heartbeat_ms
+        .unwrap_or_else(|| default_heartbeat_ms(n));
     let misses = HEARTBEAT_TOLERANCE_MS.div_ceil(heartbeat_ms.max(1)).max(10);
     let registration = timeout.as_secs_f64().ceil().max(30.0) as u64;
-    vec![
+    let mut args = vec![
         format!("--ping={heartbeat_ms}"),
         format!("--HeartMonitor.max_heartmonitor_misses={misses}"),
         format!("--IPController.registration_timeout={registration}"),
-    ]
+    ];
+    args.extend(config.controller.args.iter().cloned());
+    args
 }
 
 /// How often Slurm is asked about the cluster's jobs while start waits.
@@ -256,12 +260,7 @@ impl<'a> Plan<'a> {
             None if remote_engines && !remote_controller => reachable_ipv4().unwrap_or_default(),
             None => String::new(),
         };
-        let heartbeat = config
-            .controller
-            .heartbeat_ms
-            .unwrap_or_else(|| default_heartbeat_ms(n));
-        let mut controller_args = heartbeat_args(heartbeat, DEFAULT_CONNECTION_WAIT);
-        controller_args.extend(config.controller.args.iter().cloned());
+        let controller_args = controller_args(&config, n, DEFAULT_CONNECTION_WAIT);
         let set_sizes = match (config.engines.launcher, config.engines.per_job) {
             (EngineLauncher::Slurm | EngineLauncher::SlurmMpi, Some(k)) if k < n => {
                 let mut sizes = vec![k; (n / k) as usize];
@@ -331,14 +330,7 @@ impl<'a> Plan<'a> {
     /// first heartbeat.
     pub(crate) fn set_timeout(&mut self, timeout: Duration) {
         self.connection_wait = timeout;
-        let heartbeat = self
-            .config
-            .controller
-            .heartbeat_ms
-            .unwrap_or_else(|| default_heartbeat_ms(self.n));
-        let mut args = heartbeat_args(heartbeat, timeout);
-        args.extend(self.config.controller.args.iter().cloned());
-        self.controller_args = args;
+        self.controller_args = controller_args(&self.config, self.n, timeout);
     }
 
     pub(crate) fn engine_url_file(&self) -> PathBuf {
@@ -352,13 +344,11 @@ impl<'a> Plan<'a> {
         connection: EngineConnection,
     ) -> (Vec<(String, String)>, Vec<String>) {
         let mut env = self.env();
+        let wait = self.connection_wait.as_secs_f64().ceil();
         // ipyparallel gives an engine 5 s to hear back from the hub about its registration; a
         // hub busy with 192 engines starting at once on 2 cores took longer for one of them,
         // which then exited. Start waits for its own timeout anyway.
-        let mut args = vec![format!(
-            "--IPEngine.timeout={}",
-            self.connection_wait.as_secs_f64().ceil()
-        )];
+        let mut args = vec![format!("--IPEngine.timeout={wait}")];
         match connection {
             EngineConnection::Env(info) => {
                 env.push(("IPP_CONNECTION_INFO".into(), info.to_string()));
@@ -369,10 +359,7 @@ impl<'a> Plan<'a> {
                     "--IPEngine.url_file={}",
                     self.engine_url_file().display()
                 ));
-                args.push(format!(
-                    "--IPEngine.wait_for_url_file={}",
-                    self.connection_wait.as_secs_f64().ceil()
-                ));
+                args.push(format!("--IPEngine.wait_for_url_file={wait}"));
             }
         }
         args.extend(self.config.engines.args.iter().cloned());

@@ -168,11 +168,12 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
             ProcessCheck::Elsewhere => elsewhere.push(entry.pid),
         }
     }
-    // Jobs first: scancel returns at once, and the jobs end while the processes are stopped.
+    // Ask Slurm first: if it cannot answer, nothing has been touched yet.
     let jobs: Vec<String> = cluster.jobs().into_iter().map(|(_, id)| id).collect();
     let live = live_jobs(&jobs, id)?;
     let to_wait = live.active.clone();
     if !elsewhere.is_empty() {
+        // The jobs at least end now; the processes wait for a stop on their host.
         live.end(grace)?;
         let _ = slurm::wait_ended(&to_wait, JOB_END_TIMEOUT);
         let host = cluster
@@ -187,12 +188,16 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
         .hint(format!("run `rcluster stop` on `{host}` to end them and remove the files"))
         .into());
     }
+    // Children such as the controller's schedulers and each engine's nanny: found now, while
+    // their parents still exist, so that none is left behind if a parent has to be killed.
     let mut children = process::descendants(&targets);
+    // And those a parent killed earlier (SIGKILL, OOM) left behind, found by their environment.
     for pid in process::find_by_cluster_env(&cluster.profile.dir, &cluster.cluster_id) {
         if !targets.contains(&pid) && !children.iter().any(|(p, _)| *p == pid) {
             children.extend(process::start_time(pid).map(|start| (pid, start)));
         }
     }
+    // Everything at once: parents and children exit in parallel, not one after another.
     let mut all = targets.clone();
     all.extend(
         children
@@ -285,8 +290,6 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
 /// How long stop waits for cancelled jobs to leave the queue (COMPLETING included).
 const JOB_END_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Cancels the jobs Slurm still runs or queues; returns those to wait for. If Slurm cannot be
-/// asked, nothing is assumed gone: the error keeps the files for another try.
 /// The cluster's jobs that Slurm still runs or queues.
 struct LiveJobs {
     active: Vec<String>,
@@ -302,7 +305,8 @@ impl LiveJobs {
     }
 }
 
-/// Asks Slurm which jobs are still active; failing that, nothing has been touched yet.
+/// Asks Slurm which jobs are still active. If Slurm cannot be asked, nothing is assumed gone:
+/// the error keeps the files for another try.
 fn live_jobs(jobs: &[String], id: &str) -> Result<LiveJobs> {
     if jobs.is_empty() {
         return Ok(LiveJobs {
@@ -316,17 +320,14 @@ fn live_jobs(jobs: &[String], id: &str) -> Result<LiveJobs> {
         ))
         .hint("nothing was stopped or removed; run `rcluster stop` again when Slurm answers")
     })?;
-    let state = |job: &String| states.get(job).map(|info| info.state.as_str());
+    let having = |keep: fn(&slurm::JobInfo) -> bool| -> Vec<String> {
+        jobs.iter()
+            .filter(|job| states.get(*job).is_some_and(keep))
+            .cloned()
+            .collect()
+    };
     Ok(LiveJobs {
-        active: jobs
-            .iter()
-            .filter(|job| states.get(*job).is_some_and(|info| info.is_active()))
-            .cloned()
-            .collect(),
-        running: jobs
-            .iter()
-            .filter(|job| state(job) == Some("RUNNING"))
-            .cloned()
-            .collect(),
+        active: having(slurm::JobInfo::is_active),
+        running: having(|info| info.state == "RUNNING"),
     })
 }

@@ -305,23 +305,17 @@ pub fn mpi_available() -> bool {
 
 /// Job ids Slurm still lists (any state but finished ones) among `ids`.
 pub fn active_jobs(ids: &[String]) -> Vec<String> {
-    let out = std::process::Command::new("squeue")
-        .args(["-h", "-o", "%i %T"])
-        .output()
-        .expect("squeue");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|id| ids.iter().any(|i| i == id))
-        .map(String::from)
+    squeue_states(ids, &[])
+        .into_iter()
+        .map(|(id, _)| id)
         .collect()
 }
 
-/// The state Slurm reports for each of `ids` (finished jobs included while Slurm keeps them:
-/// `CANCELLED`, `COMPLETED`, `FAILED`, ...); jobs Slurm has forgotten are left out.
-pub fn job_states(ids: &[String]) -> Vec<(String, String)> {
+/// `(id, state)` of each of `ids` that `squeue` (with `extra` arguments) lists, sorted.
+fn squeue_states(ids: &[String], extra: &[&str]) -> Vec<(String, String)> {
     let out = std::process::Command::new("squeue")
-        .args(["-h", "--states=all", "-o", "%i %T"])
+        .args(["-h", "-o", "%i %T"])
+        .args(extra)
         .output()
         .expect("squeue");
     let mut states: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
@@ -332,6 +326,12 @@ pub fn job_states(ids: &[String]) -> Vec<(String, String)> {
         .collect();
     states.sort();
     states
+}
+
+/// The state Slurm reports for each of `ids` (finished jobs included while Slurm keeps them:
+/// `CANCELLED`, `COMPLETED`, `FAILED`, ...); jobs Slurm has forgotten are left out.
+pub fn job_states(ids: &[String]) -> Vec<(String, String)> {
+    squeue_states(ids, &["--states=all"])
 }
 
 /// Job ids recorded in a cluster file.
