@@ -3,6 +3,15 @@
 use std::io::Read;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// A cluster id as messages show it: the empty id (ipcluster's default) as `''`.
+pub fn display_id(cluster_id: &str) -> &str {
+    if cluster_id.is_empty() {
+        "''"
+    } else {
+        cluster_id
+    }
+}
+
 pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -1,7 +1,6 @@
 //! What is on disk and what is really running: clusters found in profiles, each process checked
 //! against `/proc` (and rcluster's recorded start times), each batch job against the scheduler.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -9,9 +8,9 @@ use anyhow::Result;
 use crate::cluster_file::{self, ClusterFile, LauncherEntry};
 use crate::connection;
 use crate::error::Failure;
+use crate::launcher::{self, JobRef, JobStates, Jobs};
 use crate::process;
 use crate::profile::Profile;
-use crate::slurm::{self, JobInfo};
 use crate::state::{self, ClusterState};
 
 /// Whether a recorded process may be signalled, and whether it runs.
@@ -65,7 +64,7 @@ pub struct Piece {
     pub class: String,
     pub n: u64,
     pub processes: Vec<ProcessEntry>,
-    pub job_id: Option<String>,
+    pub job: Option<JobRef>,
     pub output_files: Vec<String>,
 }
 
@@ -74,7 +73,7 @@ pub struct Piece {
 pub enum Health {
     Running,
     Partial,
-    /// The controller is gone but engines still run (or hold Slurm jobs).
+    /// The controller is gone but engines still run (or hold batch jobs).
     Orphaned,
     Dead,
     /// Nothing could be checked from this host.
@@ -194,10 +193,17 @@ impl Cluster {
         if state.jobs.is_empty() {
             return true;
         }
-        // Only when Slurm answers and every job has ended; a scheduler outage keeps the record.
-        let ids: Vec<String> = state.jobs.iter().map(|j| j.job_id.clone()).collect();
-        slurm::query(&ids).is_ok_and(|states| {
-            ids.iter()
+        // Only when the scheduler answers and every job has ended; an outage keeps the record.
+        let jobs = Jobs(
+            state
+                .jobs
+                .iter()
+                .map(crate::state::JobRecord::job)
+                .collect(),
+        );
+        jobs.query().is_ok_and(|states| {
+            jobs.ids()
+                .iter()
                 .all(|id| states.get(id).is_some_and(|i| !i.is_active()))
         })
     }
@@ -245,7 +251,7 @@ impl Cluster {
                         output_file: p.output_file,
                     })
                     .collect(),
-                job_id: launcher.job_id(),
+                job: self.job_of(launcher),
                 output_files: launcher.output_files(),
             })
             .collect()
@@ -290,7 +296,7 @@ impl Cluster {
             && state.host != here
         {
             // The host may be gone with the controller (a notebook's node that died): then its
-            // processes are gone too, and their Slurm jobs are orphans to clean up.
+            // processes are gone too, and their batch jobs are orphans to clean up.
             if *self
                 .remote_controller_gone
                 .get_or_init(|| self.controller_unreachable())
@@ -357,22 +363,45 @@ impl Cluster {
         })
     }
 
-    /// Batch job ids with their role.
-    pub fn jobs(&self) -> Vec<(Role, String)> {
-        let mut jobs: Vec<(Role, String)> = self
+    /// The batch job of a launcher of the cluster file, with its scheduler: the one rcluster
+    /// recorded, else the one its class uses.
+    fn job_of(&self, launcher: &LauncherEntry) -> Option<JobRef> {
+        let id = launcher.job_id()?;
+        let recorded = self
+            .state
+            .iter()
+            .flat_map(|s| &s.jobs)
+            .find(|job| job.job_id == id);
+        Some(match recorded {
+            Some(record) => record.job(),
+            None => JobRef {
+                scheduler: launcher::scheduler_for_class(&launcher.class),
+                id,
+            },
+        })
+    }
+
+    /// Batch jobs with their role.
+    pub fn jobs(&self) -> Vec<(Role, JobRef)> {
+        let mut jobs: Vec<(Role, JobRef)> = self
             .launchers()
             .into_iter()
-            .filter_map(|(role, l)| l.job_id().map(|id| (role, id)))
+            .filter_map(|(role, l)| self.job_of(l).map(|job| (role, job)))
             .collect();
         if let Some(state) = &self.state {
             for job in &state.jobs {
-                if !jobs.iter().any(|(_, id)| *id == job.job_id) {
+                if !jobs.iter().any(|(_, known)| known.id == job.job_id) {
                     let role = Role::from_name(&job.role);
-                    jobs.push((role, job.job_id.clone()));
+                    jobs.push((role, job.job()));
                 }
             }
         }
         jobs
+    }
+
+    /// Every batch job of the cluster.
+    pub fn job_set(&self) -> Jobs {
+        Jobs(self.jobs().into_iter().map(|(_, job)| job).collect())
     }
 
     pub fn requested(&self) -> u64 {
@@ -393,9 +422,9 @@ impl Cluster {
         self.health_given(None)
     }
 
-    /// Health from processes and, for batch jobs, the states Slurm reported (`None`: Slurm could
-    /// not be asked, so jobs are unknown, never "gone").
-    pub fn health_given(&self, jobs: Option<&HashMap<String, JobInfo>>) -> Health {
+    /// Health from processes and, for batch jobs, the states their scheduler reported (`None`:
+    /// it could not be asked, so jobs are unknown, never "gone").
+    pub fn health_given(&self, jobs: Option<&JobStates>) -> Health {
         #[derive(PartialEq)]
         enum Piece {
             Up,
@@ -411,8 +440,8 @@ impl Cluster {
             };
             pieces.push((p.role, piece));
         }
-        for (role, id) in self.jobs() {
-            let piece = match jobs.and_then(|states| states.get(&id)) {
+        for (role, job) in self.jobs() {
+            let piece = match jobs.and_then(|states| states.get(&job.id)) {
                 Some(info) if info.is_active() => Piece::Up,
                 Some(_) => Piece::Down,
                 None => Piece::Unknown,
@@ -446,13 +475,13 @@ impl Cluster {
         }
     }
 
-    /// Health, asking Slurm about this cluster's jobs if it has any.
+    /// Health, asking the scheduler about this cluster's jobs if it has any.
     pub fn health_with_jobs(&self) -> Health {
-        let ids: Vec<String> = self.jobs().into_iter().map(|(_, id)| id).collect();
-        if ids.is_empty() {
+        let jobs = self.job_set();
+        if jobs.is_empty() {
             return self.health();
         }
-        match slurm::query(&ids) {
+        match jobs.query() {
             Ok(states) => self.health_given(Some(&states)),
             Err(_) => self.health_given(None),
         }

@@ -10,15 +10,16 @@ pub mod fsutil;
 pub mod ids;
 pub mod interrupt;
 pub mod inventory;
+pub mod launch;
 pub mod launcher;
 pub mod lock;
 pub mod output;
+pub mod plan;
 pub mod process;
 pub mod profile;
 pub mod role;
 pub mod settings;
 pub mod shell;
-pub mod slurm;
 pub mod state;
 pub mod template;
 

@@ -31,6 +31,22 @@ pub struct JobRecord {
     /// The rendered batch script, kept for `status` and debugging.
     #[serde(default)]
     pub script: Option<PathBuf>,
+    /// The scheduler that runs it (`slurm`); records written before it was kept are Slurm's.
+    #[serde(default = "default_scheduler")]
+    pub scheduler: String,
+}
+
+fn default_scheduler() -> String {
+    crate::launcher::SCHEDULERS[0].name().to_string()
+}
+
+impl JobRecord {
+    pub fn job(&self) -> crate::launcher::JobRef {
+        crate::launcher::JobRef {
+            scheduler: crate::launcher::scheduler(&self.scheduler),
+            id: self.job_id.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -3,8 +3,8 @@
 use anyhow::Result;
 
 use crate::cli::{CleanArgs, GlobalArgs};
-use crate::commands::start::display_id;
 use crate::fsutil;
+use crate::ids::display_id;
 use crate::inventory::{Cluster, Health};
 use crate::output::Printer;
 use crate::profile::Profile;

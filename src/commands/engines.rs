@@ -5,13 +5,13 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::cli::{EnginesAddArgs, GlobalArgs};
-use crate::commands::start::AddEngines;
 use crate::commands::stop::select_one;
 use crate::error::Failure;
+use crate::launch::AddEngines;
+use crate::launcher;
 use crate::lock::Lock;
 use crate::output::Printer;
 use crate::profile::Profile;
-use crate::settings::EngineLauncher;
 
 pub fn add(global: &GlobalArgs, args: &EnginesAddArgs, printer: Printer) -> Result<()> {
     let profile = Profile::from_args(global)?;
@@ -23,13 +23,9 @@ pub fn add(global: &GlobalArgs, args: &EnginesAddArgs, printer: Printer) -> Resu
     let existing = cluster.file.as_ref().and_then(|f| f.engine_class.clone());
     config.engines.launcher = match (args.engines, existing.as_deref()) {
         (Some(launcher), _) => launcher,
-        (None, Some("local")) => EngineLauncher::Local,
-        (None, Some("mpi")) => EngineLauncher::Mpi,
-        (None, Some("slurm")) if config.engines.launcher == EngineLauncher::SlurmMpi => {
-            EngineLauncher::SlurmMpi
-        }
-        (None, Some("slurm")) => EngineLauncher::Slurm,
-        (None, _) => config.engines.launcher,
+        (None, Some(class)) => launcher::engine_setting_for_class(class, config.engines.launcher)
+            .unwrap_or(config.engines.launcher),
+        (None, None) => config.engines.launcher,
     };
     if let Some(k) = args.engines_per_job {
         config.engines.per_job = Some(k);

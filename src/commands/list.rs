@@ -4,14 +4,13 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, ListArgs};
-use crate::commands::start::display_id;
+use crate::ids::display_id;
 use crate::ids::unix_now;
-use std::collections::HashMap;
 
 use crate::inventory::{Cluster, Health, ProcessCheck, Role, format_age};
+use crate::launcher::{JobInfo, JobStates, Jobs};
 use crate::output::Printer;
 use crate::profile::Profile;
-use crate::slurm::{self, JobInfo};
 
 pub fn run(global: &GlobalArgs, args: &ListArgs, printer: Printer) -> Result<()> {
     // As `ipcluster list`: every profile, unless one was named.
@@ -24,13 +23,9 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: Printer) -> Result<()>
                 .filter(|c| !c.is_only_starting()),
         );
     }
-    // One squeue call for every job of every cluster listed.
-    let job_ids: Vec<String> = clusters
-        .iter()
-        .flat_map(|c| c.jobs())
-        .map(|(_, id)| id)
-        .collect();
-    let job_states = slurm::query_for_display(&job_ids, &printer);
+    // One query per scheduler for every job of every cluster listed.
+    let jobs = Jobs(clusters.iter().flat_map(|c| c.job_set().0).collect());
+    let job_states = jobs.query_for_display(&printer);
     let mut rows = Vec::new();
     for cluster in &clusters {
         for why in cluster.file_error.iter().chain(&cluster.state_error) {
@@ -91,7 +86,7 @@ struct Row {
 }
 
 impl Row {
-    fn of(cluster: &Cluster, job_states: Option<&HashMap<String, JobInfo>>) -> Row {
+    fn of(cluster: &Cluster, job_states: Option<&JobStates>) -> Row {
         let processes = cluster.processes();
         let health = if cluster.file_error.is_some() && cluster.state.is_none() {
             Health::Unknown
@@ -103,8 +98,8 @@ impl Row {
         let controller_alive = processes
             .iter()
             .any(|p| p.role == Role::Controller && p.check == ProcessCheck::Running)
-            || jobs.iter().any(|(role, id)| {
-                *role == Role::Controller && job_state(id).is_none_or(JobInfo::is_active)
+            || jobs.iter().any(|(role, job)| {
+                *role == Role::Controller && job_state(&job.id).is_none_or(JobInfo::is_active)
             });
         Row {
             profile: cluster.profile.label(),
@@ -133,10 +128,10 @@ impl Row {
                 .collect(),
             jobs: jobs
                 .iter()
-                .map(|(role, id)| {
-                    let info = job_state(id);
+                .map(|(role, job)| {
+                    let info = job_state(&job.id);
                     JobRow {
-                        job_id: id.clone(),
+                        job_id: job.id.clone(),
                         role: role.name(),
                         state: info.map_or("UNKNOWN".to_string(), |i| i.state.clone()),
                         reason: info.map(|i| i.reason.clone()).unwrap_or_default(),

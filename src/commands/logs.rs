@@ -2,7 +2,6 @@
 //! cluster file), each under a `==> path <==` header as `tail` prints them; `-f` follows them.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
@@ -11,18 +10,18 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use crate::cli::{GlobalArgs, LogsArgs};
-use crate::commands::start::display_id;
 use crate::commands::stop::select_one;
+use crate::ids::display_id;
 use crate::inventory::{Cluster, ProcessCheck};
+use crate::launcher::{JobRef, JobStates, Jobs};
 use crate::output::Printer;
 use crate::profile::Profile;
-use crate::slurm::{self, JobInfo};
 
 /// How often `-f` looks for appended data.
 const POLL: Duration = Duration::from_millis(200);
 /// How often `-f` checks whether the cluster's processes are still alive.
 const PROCESS_CHECK: Duration = Duration::from_secs(1);
-/// How often `-f` asks Slurm about the cluster's jobs (one `squeue` call each time).
+/// How often `-f` asks the scheduler about the cluster's jobs (one query each time).
 const JOB_CHECK: Duration = Duration::from_secs(3);
 
 pub fn run(global: &GlobalArgs, args: &LogsArgs, printer: Printer) -> Result<()> {
@@ -59,11 +58,7 @@ fn print_logs(global: &GlobalArgs, args: &LogsArgs, printer: &Printer) -> Result
     }
     let mut out = Out::new();
     let missing_jobs = logs.missing_jobs();
-    let job_states = if missing_jobs.is_empty() {
-        HashMap::new()
-    } else {
-        slurm::query(&missing_jobs).unwrap_or_default()
-    };
+    let job_states = missing_jobs.query().unwrap_or_default();
     for file in &mut logs.files {
         file.print_new(&mut out, printer, Some(&job_states))?;
     }
@@ -98,20 +93,17 @@ fn print_logs(global: &GlobalArgs, args: &LogsArgs, printer: &Printer) -> Result
         if processes_running(&cluster) {
             continue;
         }
-        let jobs: Vec<String> = cluster.jobs().into_iter().map(|(_, id)| id).collect();
+        let jobs = cluster.job_set();
         if !jobs.is_empty() {
             if last_job_check.is_some_and(|t| t.elapsed() < JOB_CHECK) {
                 continue;
             }
             last_job_check = Some(Instant::now());
-            // If Slurm cannot be asked, nothing is known to have ended: keep following.
-            let Ok(states) = slurm::query(&jobs) else {
+            // If the scheduler cannot be asked, nothing is known to have ended: keep following.
+            let Ok(states) = jobs.query() else {
                 continue;
             };
-            if jobs
-                .iter()
-                .any(|job| states.get(job).is_some_and(JobInfo::is_active))
-            {
+            if states.values().any(|info| info.is_active()) {
                 continue;
             }
         }
@@ -157,7 +149,7 @@ impl LogSet {
                 }
                 self.files.push(LogFile {
                     path,
-                    job_id: piece.job_id.clone(),
+                    job: piece.job.clone(),
                     offset: 0,
                     state: FileState::Unseen,
                 });
@@ -165,17 +157,20 @@ impl LogSet {
         }
     }
 
-    /// Job ids of the files that do not exist (yet).
-    fn missing_jobs(&self) -> Vec<String> {
-        let mut jobs: Vec<String> = self
+    /// The jobs of the files that do not exist (yet).
+    fn missing_jobs(&self) -> Jobs {
+        let mut jobs: Vec<JobRef> = Vec::new();
+        for job in self
             .files
             .iter()
             .filter(|f| !f.path.exists())
-            .filter_map(|f| f.job_id.clone())
-            .collect();
-        jobs.sort();
-        jobs.dedup();
-        jobs
+            .filter_map(|f| f.job.as_ref())
+        {
+            if !jobs.iter().any(|known| known.id == job.id) {
+                jobs.push(job.clone());
+            }
+        }
+        Jobs(jobs)
     }
 }
 
@@ -194,7 +189,7 @@ enum FileState {
 struct LogFile {
     path: PathBuf,
     /// The batch job that writes the file, if any.
-    job_id: Option<String>,
+    job: Option<JobRef>,
     /// Bytes printed so far.
     offset: u64,
     state: FileState,
@@ -207,7 +202,7 @@ impl LogFile {
         &mut self,
         out: &mut Out,
         printer: &Printer,
-        jobs: Option<&HashMap<String, JobInfo>>,
+        jobs: Option<&JobStates>,
     ) -> Result<()> {
         let shown = self.path.display();
         let mut file = match File::open(&self.path) {
@@ -215,11 +210,17 @@ impl LogFile {
             Err(err) if err.kind() == io::ErrorKind::NotFound => {
                 match self.state {
                     FileState::Unseen => {
-                        let why = match (&self.job_id, jobs) {
-                            (Some(job), Some(states)) => match states.get(job) {
-                                Some(info) => format!(": Slurm job {job} is {}", info.describe()),
-                                None => format!(": written by Slurm job {job}"),
-                            },
+                        let why = match (&self.job, jobs) {
+                            (Some(job), Some(states)) => {
+                                let name = job.scheduler.display_name();
+                                let id = &job.id;
+                                match states.get(id) {
+                                    Some(info) => {
+                                        format!(": {name} job {id} is {}", info.describe())
+                                    }
+                                    None => format!(": written by {name} job {id}"),
+                                }
+                            }
                             _ => String::new(),
                         };
                         printer.status(format!("`{shown}` does not exist (yet){why}"));

@@ -4,14 +4,13 @@ use anyhow::Result;
 use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, StatusArgs};
-use crate::commands::start::display_id;
 use crate::commands::stop::select_one;
 use crate::connection;
+use crate::ids::display_id;
 use crate::ids::unix_now;
 use crate::inventory::{Health, ProcessCheck, Role, format_age};
 use crate::output::Printer;
 use crate::profile::Profile;
-use crate::slurm;
 
 pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<()> {
     let profile = Profile::from_args(global)?;
@@ -20,8 +19,7 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
     if let Some(why) = &cluster.file_error {
         printer.warn(why);
     }
-    let job_ids: Vec<String> = cluster.jobs().into_iter().map(|(_, id)| id).collect();
-    let job_states = slurm::query_for_display(&job_ids, &printer);
+    let job_states = cluster.job_set().query_for_display(&printer);
     let health = cluster.health_given(job_states.as_ref());
     let controller_up = health != Health::Dead;
     let registered = if controller_up {
@@ -32,10 +30,10 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
     let id = &cluster.cluster_id;
     let mut pieces = Vec::new();
     for piece in cluster.pieces() {
-        let job = piece.job_id.as_ref().map(|job_id| {
-            let info = job_states.as_ref().and_then(|s| s.get(job_id));
+        let job = piece.job.as_ref().map(|job| {
+            let info = job_states.as_ref().and_then(|s| s.get(&job.id));
             json!({
-                "job_id": job_id,
+                "job_id": job.id,
                 "state": info.map_or("UNKNOWN", |i| i.state.as_str()),
                 "reason": info.map(|i| i.reason.clone()).unwrap_or_default(),
                 "nodes": info.map(|i| i.nodes.clone()).unwrap_or_default(),

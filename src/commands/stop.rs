@@ -5,15 +5,15 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::cli::{GlobalArgs, StopArgs};
-use crate::commands::start::display_id;
 use crate::error::{EXIT_NO_SUCH_CLUSTER, Failure};
 use crate::fsutil;
+use crate::ids::display_id;
 use crate::inventory::{Cluster, ProcessCheck};
+use crate::launcher::{JobStates, Jobs};
 use crate::lock::Lock;
 use crate::output::Printer;
 use crate::process;
 use crate::profile::Profile;
-use crate::slurm;
 
 pub fn run(global: &GlobalArgs, args: &StopArgs, printer: Printer) -> Result<()> {
     let profile = Profile::from_args(global)?;
@@ -168,14 +168,14 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
             ProcessCheck::Elsewhere => elsewhere.push(entry.pid),
         }
     }
-    // Ask Slurm first: if it cannot answer, nothing has been touched yet.
-    let jobs: Vec<String> = cluster.jobs().into_iter().map(|(_, id)| id).collect();
+    // Ask the scheduler first: if it cannot answer, nothing has been touched yet.
+    let jobs = cluster.job_set();
     let live = live_jobs(&jobs, id)?;
-    let to_wait = live.active.clone();
+    let to_wait = live.active();
     if !elsewhere.is_empty() {
         // The jobs at least end now; the processes wait for a stop on their host.
         live.end(grace)?;
-        let _ = slurm::wait_ended(&to_wait, JOB_END_TIMEOUT);
+        let _ = to_wait.wait_ended(JOB_END_TIMEOUT);
         let host = cluster
             .state
             .as_ref()
@@ -183,7 +183,7 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
         return Err(Failure::error(format!(
             "cluster `{id}` has processes on `{host}` (pids {}), which cannot be signalled from here{}",
             elsewhere.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "),
-            if jobs.is_empty() { String::new() } else { format!("; its Slurm jobs {} were cancelled", jobs.join(", ")) }
+            if jobs.is_empty() { String::new() } else { format!("; its {} jobs {} were cancelled", jobs.display_name(), jobs.ids().join(", ")) }
         ))
         .hint(format!("run `rcluster stop` on `{host}` to end them and remove the files"))
         .into());
@@ -232,19 +232,26 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
         )
         .into());
     }
-    let still = slurm::wait_ended(&to_wait, JOB_END_TIMEOUT).map_err(|err| {
+    let still = to_wait.wait_ended(JOB_END_TIMEOUT).map_err(|err| {
         Failure::error(format!(
             "cannot confirm that the jobs of cluster `{id}` ended: {err:#}"
         ))
-        .hint("its files were kept; run `rcluster stop` again when Slurm answers")
+        .hint(format!(
+            "its files were kept; run `rcluster stop` again when {} answers",
+            jobs.display_name()
+        ))
     })?;
     if !still.is_empty() {
         return Err(Failure::error(format!(
-            "Slurm jobs {} of cluster `{id}` did not end within {} s",
+            "{} jobs {} of cluster `{id}` did not end within {} s",
+            jobs.display_name(),
             still.join(", "),
             JOB_END_TIMEOUT.as_secs()
         ))
-        .hint("its files were kept; check `squeue`, then run `rcluster stop` again")
+        .hint(format!(
+            "its files were kept; check `{}`, then run `rcluster stop` again",
+            jobs.scheduler().queue_command()
+        ))
         .into());
     }
     // Whatever outlived its job step or its parent on this host.
@@ -271,8 +278,9 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
         String::new()
     } else {
         format!(
-            "{} Slurm job{} ended, ",
+            "{} {} job{} ended, ",
             jobs.len(),
+            jobs.display_name(),
             if jobs.len() == 1 { "" } else { "s" }
         )
     };
@@ -290,44 +298,42 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
 /// How long stop waits for cancelled jobs to leave the queue (COMPLETING included).
 const JOB_END_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The cluster's jobs that Slurm still runs or queues.
-struct LiveJobs {
-    active: Vec<String>,
-    running: Vec<String>,
+/// The cluster's jobs, with the states their scheduler reported.
+struct LiveJobs<'a> {
+    jobs: &'a Jobs,
+    states: JobStates,
 }
 
-impl LiveJobs {
+impl LiveJobs<'_> {
+    /// Those still running or queued.
+    fn active(&self) -> Jobs {
+        self.jobs
+            .filter(|id| self.states.get(id).is_some_and(|i| i.is_active()))
+    }
+
     fn end(&self, grace: Duration) -> Result<()> {
-        if self.active.is_empty() {
-            return Ok(());
-        }
-        slurm::end_gracefully(&self.active, &self.running, grace)
+        self.jobs.end_gracefully(&self.states, grace)
     }
 }
 
-/// Asks Slurm which jobs are still active. If Slurm cannot be asked, nothing is assumed gone:
-/// the error keeps the files for another try.
-fn live_jobs(jobs: &[String], id: &str) -> Result<LiveJobs> {
+/// Asks the scheduler which jobs are still active. If it cannot be asked, nothing is assumed
+/// gone: the error keeps the files for another try.
+fn live_jobs<'a>(jobs: &'a Jobs, id: &str) -> Result<LiveJobs<'a>> {
     if jobs.is_empty() {
         return Ok(LiveJobs {
-            active: Vec::new(),
-            running: Vec::new(),
+            jobs,
+            states: JobStates::new(),
         });
     }
-    let states = slurm::query(jobs).map_err(|err| {
+    let states = jobs.query().map_err(|err| {
         Failure::error(format!(
-            "cannot ask Slurm about the jobs of cluster `{id}`: {err:#}"
+            "cannot ask {} about the jobs of cluster `{id}`: {err:#}",
+            jobs.display_name()
         ))
-        .hint("nothing was stopped or removed; run `rcluster stop` again when Slurm answers")
+        .hint(format!(
+            "nothing was stopped or removed; run `rcluster stop` again when {} answers",
+            jobs.display_name()
+        ))
     })?;
-    let having = |keep: fn(&slurm::JobInfo) -> bool| -> Vec<String> {
-        jobs.iter()
-            .filter(|job| states.get(*job).is_some_and(keep))
-            .cloned()
-            .collect()
-    };
-    Ok(LiveJobs {
-        active: having(slurm::JobInfo::is_active),
-        running: having(|info| info.state == "RUNNING"),
-    })
+    Ok(LiveJobs { jobs, states })
 }

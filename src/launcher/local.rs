@@ -1,11 +1,15 @@
 //! The `local` launcher: controller and engines as processes on this machine, started exactly as
 //! ipyparallel's `LocalControllerLauncher`/`LocalEngineSetLauncher` start them.
 
-use std::path::Path;
+use anyhow::{Context, Result};
 
-use anyhow::Result;
+use super::{
+    ControllerBackend, ControllerSpec, EngineBackend, EngineSetSpec, Launched, Layout,
+    StartedProcess, env_line,
+};
+use crate::output::Printer;
 
-use super::StartedProcess;
+pub struct Local;
 
 /// `log/ipcontroller[-<id>]-<pid>.log`, as ipyparallel names it.
 pub fn controller_log_name(cluster_id: &str) -> String {
@@ -17,23 +21,88 @@ pub fn controller_log_name(cluster_id: &str) -> String {
     }
 }
 
-/// `n` engines running `argv` each, logging to `log/ipengine-<id>-<set>-<i>.log`. On failure,
-/// the engines already started are returned with the error so the caller can stop them.
-pub fn start_engines(
-    argv: &[String],
-    env: &[(String, String)],
-    log_dir: &Path,
-    cluster_id: &str,
-    set_id: &str,
-    n: u32,
-) -> (Vec<StartedProcess>, Result<()>) {
-    let mut started = Vec::with_capacity(n as usize);
-    for i in 0..n {
-        let log = log_dir.join(format!("ipengine-{cluster_id}-{set_id}-{i}.log"));
-        match StartedProcess::spawn(argv, env, log) {
-            Ok(process) => started.push(process),
-            Err(err) => return (started, Err(err)),
-        }
+impl ControllerBackend for Local {
+    fn class(&self) -> &'static str {
+        "local"
     }
-    (started, Ok(()))
+
+    fn start(
+        &self,
+        spec: &ControllerSpec,
+        launched: &mut Launched,
+        printer: &Printer,
+    ) -> Result<()> {
+        let process =
+            StartedProcess::spawn(&spec.argv, &spec.env, spec.log.clone()).with_context(|| {
+                format!(
+                    "cannot start the controller with `{}`",
+                    spec.plan.python.display()
+                )
+            })?;
+        printer.verbose(format!("controller pid {}", process.pid));
+        launched.processes.push(process);
+        Ok(())
+    }
+
+    fn describe(&self, spec: &ControllerSpec) -> Result<String> {
+        Ok(format!(
+            "# controller (local), output to {}\n{} {}\n",
+            spec.log.display(),
+            env_line(&spec.env),
+            crate::shell::join(&spec.argv)
+        ))
+    }
+}
+
+impl EngineBackend for Local {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    fn class(&self) -> &'static str {
+        "local"
+    }
+
+    fn layout(&self, _: u32) -> Layout {
+        Layout::ProcessPerEngine
+    }
+
+    /// `n` engines running the same command each, logging to `log/ipengine-<id>-<set>-<i>.log`.
+    fn start(
+        &self,
+        spec: &EngineSetSpec,
+        launched: &mut Launched,
+        printer: &Printer,
+    ) -> Result<()> {
+        let argv = spec.argv();
+        let log_dir = spec.plan.profile.log_dir();
+        let mut result = Ok(());
+        for i in 0..spec.n {
+            let log = log_dir.join(format!(
+                "ipengine-{}-{}-{i}.log",
+                spec.plan.cluster_id, spec.set_id
+            ));
+            match StartedProcess::spawn(&argv, spec.env, log) {
+                Ok(process) => launched.processes.push(process),
+                Err(err) => {
+                    result = Err(err);
+                    break;
+                }
+            }
+        }
+        printer.verbose(format!(
+            "started {} local engines",
+            launched.processes.len()
+        ));
+        result.context("cannot start the engines")
+    }
+
+    fn describe(&self, spec: &EngineSetSpec) -> Result<String> {
+        Ok(format!(
+            "# {} engines (local), each:\n{} {}\n",
+            spec.n,
+            env_line(spec.env),
+            crate::shell::join(&spec.argv())
+        ))
+    }
 }

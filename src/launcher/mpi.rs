@@ -1,12 +1,16 @@
 //! The `mpi` launcher: `mpiexec -n N [args] python -m ipyparallel.engine --mpi`, as ipyparallel's
 //! `MPIEngineSetLauncher` runs it, so each engine asks for its MPI rank as engine id.
 
-use std::path::Path;
+use anyhow::{Context, Result};
 
-use anyhow::Result;
-
-use super::StartedProcess;
+use super::{
+    ControllerBackend, ControllerSpec, EngineBackend, EngineSetSpec, Launched, Layout,
+    StartedProcess, env_line,
+};
+use crate::output::Printer;
 use crate::settings::MpiConfig;
+
+pub struct Mpi;
 
 /// The `mpiexec` command line for `n` copies of `program`.
 pub fn argv(mpi: &MpiConfig, n: u32, program: &[String]) -> Vec<String> {
@@ -27,13 +31,81 @@ pub fn env(mpi: &MpiConfig, base: &[(String, String)]) -> Vec<(String, String)> 
     env
 }
 
-/// Starts `mpiexec` for `n` engines; the engines' shared log is `log/ipengine-<id>-<set>-<pid>.log`.
-pub fn start(
-    mpi: &MpiConfig,
-    n: u32,
-    program: &[String],
-    env: &[(String, String)],
-    output_file: &Path,
-) -> Result<StartedProcess> {
-    StartedProcess::spawn(&argv(mpi, n, program), env, output_file.to_path_buf())
+impl ControllerBackend for Mpi {
+    fn class(&self) -> &'static str {
+        "mpi"
+    }
+
+    fn start(&self, spec: &ControllerSpec, launched: &mut Launched, _: &Printer) -> Result<()> {
+        let mpi = &spec.plan.config.mpi;
+        let process = StartedProcess::spawn(
+            &argv(mpi, 1, &spec.argv),
+            &env(mpi, &spec.env),
+            spec.log.clone(),
+        )
+        .context("cannot start the controller with mpiexec")?;
+        launched.processes.push(process);
+        Ok(())
+    }
+
+    fn describe(&self, spec: &ControllerSpec) -> Result<String> {
+        let mpi = &spec.plan.config.mpi;
+        Ok(format!(
+            "# controller (mpi), output to {}\n{} {}\n",
+            spec.log.display(),
+            env_line(&env(mpi, &spec.env)),
+            crate::shell::join(&argv(mpi, 1, &spec.argv))
+        ))
+    }
+}
+
+impl EngineBackend for Mpi {
+    fn name(&self) -> &'static str {
+        "mpi"
+    }
+
+    fn class(&self) -> &'static str {
+        "mpi"
+    }
+
+    fn mpi_ranks(&self) -> bool {
+        true
+    }
+
+    fn layout(&self, n: u32) -> Layout {
+        Layout::ProcessForSet(n)
+    }
+
+    /// `mpiexec` for the set; the engines' shared log is `log/ipengine-<id>-<set>-<pid>.log`.
+    fn start(
+        &self,
+        spec: &EngineSetSpec,
+        launched: &mut Launched,
+        printer: &Printer,
+    ) -> Result<()> {
+        let mpi = &spec.plan.config.mpi;
+        let process = StartedProcess::spawn(
+            &argv(mpi, spec.n, &spec.argv()),
+            &env(mpi, spec.env),
+            spec.plan.engines_log(spec.set_id),
+        )
+        .context("cannot start the engines with mpiexec")?;
+        printer.verbose(format!(
+            "mpiexec pid {} for {} engines",
+            process.pid, spec.n
+        ));
+        launched.processes.push(process);
+        Ok(())
+    }
+
+    fn describe(&self, spec: &EngineSetSpec) -> Result<String> {
+        let mpi = &spec.plan.config.mpi;
+        Ok(format!(
+            "# {} engines (mpi), output to {}\n{} {}\n",
+            spec.n,
+            spec.plan.engines_log(spec.set_id).display(),
+            env_line(&env(mpi, spec.env)),
+            crate::shell::join(&argv(mpi, spec.n, &spec.argv()))
+        ))
+    }
 }

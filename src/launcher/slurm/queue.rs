@@ -1,5 +1,5 @@
-//! Slurm's commands: `sbatch` to submit, one batched `squeue` (then `sacct`) to learn job states,
-//! `scancel` to end jobs. Every failure keeps the program, its arguments, status and output.
+//! Slurm as a [`Scheduler`]: `sbatch` to submit, one batched `squeue` (then `sacct`) to learn
+//! job states, `scancel` to end jobs. Every failure keeps the program, its arguments, status and output.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,58 +8,73 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+use super::super::{JobInfo, Phase, Scheduler};
 use crate::error::Failure;
 
-/// A job's state as Slurm reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobInfo {
-    /// `PENDING`, `RUNNING`, `COMPLETING`, `COMPLETED`, `FAILED`, `CANCELLED`, `TIMEOUT`, ...;
-    /// `GONE` when Slurm no longer knows the job and has no accounting to ask.
-    pub state: String,
-    /// Why a pending job waits (`Resources`, `Priority`, ...), else empty.
-    pub reason: String,
-    /// Nodes of a running job.
-    pub nodes: String,
-    /// Time left, as squeue prints it (`29:58`, `UNLIMITED`), else empty.
-    pub time_left: String,
+/// The scheduler behind the `slurm` and `slurm-mpi` launchers.
+#[derive(Debug)]
+pub struct Slurm;
+
+impl Scheduler for Slurm {
+    fn name(&self) -> &'static str {
+        "slurm"
+    }
+
+    fn display_name(&self) -> &'static str {
+        "Slurm"
+    }
+
+    fn submit_command(&self) -> &'static str {
+        "sbatch --parsable"
+    }
+
+    fn submit(&self, script: &Path, env: &[(String, String)]) -> Result<String> {
+        submit(script, env)
+    }
+
+    fn query(&self, job_ids: &[String]) -> Result<HashMap<String, JobInfo>> {
+        query(job_ids)
+    }
+
+    fn cancel(&self, job_ids: &[String]) -> Result<()> {
+        cancel(job_ids)
+    }
+
+    fn end_gracefully(&self, active: &[String], running: &[String], grace: Duration) -> Result<()> {
+        end_gracefully(active, running, grace)
+    }
+
+    fn why_ended_hint(&self) -> &'static str {
+        "`sacct -j JOBID` or the job's output file tells why it ended"
+    }
+
+    fn queue_command(&self) -> &'static str {
+        "squeue"
+    }
 }
 
-impl JobInfo {
-    fn gone() -> JobInfo {
-        JobInfo {
-            state: "GONE".into(),
-            reason: String::new(),
-            nodes: String::new(),
-            time_left: String::new(),
-        }
+/// A job's state from Slurm's name for it: `PENDING`, `RUNNING`, `COMPLETING`, `COMPLETED`,
+/// `FAILED`, `CANCELLED`, `TIMEOUT`, ...
+fn job_info(state: &str, reason: String, nodes: String, time_left: String) -> JobInfo {
+    let phase = match state {
+        "PENDING" => Phase::Pending,
+        "RUNNING" => Phase::Running,
+        "CONFIGURING" | "COMPLETING" | "SUSPENDED" | "REQUEUED" | "RESIZING" | "SIGNALING"
+        | "STAGE_OUT" | "REQUEUE_HOLD" | "REQUEUE_FED" => Phase::Active,
+        _ => Phase::Ended,
+    };
+    JobInfo {
+        state: state.to_string(),
+        phase,
+        reason,
+        nodes,
+        time_left,
     }
+}
 
-    /// Still queued or running: the job holds (or will hold) resources.
-    pub fn is_active(&self) -> bool {
-        matches!(
-            self.state.as_str(),
-            "PENDING"
-                | "RUNNING"
-                | "CONFIGURING"
-                | "COMPLETING"
-                | "SUSPENDED"
-                | "REQUEUED"
-                | "RESIZING"
-                | "SIGNALING"
-                | "STAGE_OUT"
-                | "REQUEUE_HOLD"
-                | "REQUEUE_FED"
-        )
-    }
-
-    /// A one-line description: `RUNNING on node[1-2]`, `PENDING (Resources)`.
-    pub fn describe(&self) -> String {
-        match self.state.as_str() {
-            "PENDING" if !self.reason.is_empty() => format!("PENDING ({})", self.reason),
-            "RUNNING" if !self.nodes.is_empty() => format!("RUNNING on {}", self.nodes),
-            state => state.to_string(),
-        }
-    }
+/// A job Slurm no longer knows and has no accounting for.
+fn gone() -> JobInfo {
+    job_info("GONE", String::new(), String::new(), String::new())
 }
 
 /// How long a Slurm command may take before it counts as hung: `RCLUSTER_SLURM_TIMEOUT`
@@ -213,20 +228,20 @@ pub fn query(job_ids: &[String]) -> Result<HashMap<String, JobInfo>> {
         if job_ids.iter().any(|j| j == id) {
             found.insert(
                 id.to_string(),
-                JobInfo {
-                    state: state.to_string(),
-                    reason: if reason == "None" {
+                job_info(
+                    state,
+                    if reason == "None" {
                         String::new()
                     } else {
                         reason.to_string()
                     },
-                    nodes: nodes.to_string(),
-                    time_left: if left == "INVALID" {
+                    nodes.to_string(),
+                    if left == "INVALID" {
                         String::new()
                     } else {
                         left.to_string()
                     },
-                },
+                ),
             );
         }
     }
@@ -251,39 +266,16 @@ pub fn query(job_ids: &[String]) -> Result<HashMap<String, JobInfo>> {
                     let state = state.split_whitespace().next().unwrap_or(state);
                     found.insert(
                         id.to_string(),
-                        JobInfo {
-                            state: state.to_string(),
-                            ..JobInfo::gone()
-                        },
+                        job_info(state, String::new(), String::new(), String::new()),
                     );
                 }
             }
         }
         for id in missing {
-            found.entry(id.clone()).or_insert_with(JobInfo::gone);
+            found.entry(id.clone()).or_insert_with(gone);
         }
     }
     Ok(found)
-}
-
-/// [`query`] for display: `None` (every job UNKNOWN) after telling the user why Slurm could not
-/// be asked; no jobs needs no call.
-pub fn query_for_display(
-    job_ids: &[String],
-    printer: &crate::output::Printer,
-) -> Option<HashMap<String, JobInfo>> {
-    if job_ids.is_empty() {
-        return Some(HashMap::new());
-    }
-    match query(job_ids) {
-        Ok(states) => Some(states),
-        Err(err) => {
-            printer.warn(format!(
-                "cannot ask Slurm about jobs, their state is UNKNOWN: {err:#}"
-            ));
-            None
-        }
-    }
 }
 
 /// `scancel` for all jobs in one call.
@@ -372,26 +364,6 @@ fn parse_steps(stdout: &str) -> Vec<String> {
         .collect()
 }
 
-/// Waits (bounded) until none of the jobs is active; returns those still active. COMPLETING
-/// counts as active: its processes may still be running on the nodes.
-pub fn wait_ended(job_ids: &[String], timeout: Duration) -> Result<Vec<String>> {
-    let deadline = Instant::now() + timeout;
-    let mut delay = Duration::from_millis(50);
-    loop {
-        let states = query(job_ids)?;
-        let active: Vec<String> = job_ids
-            .iter()
-            .filter(|id| states.get(*id).is_some_and(JobInfo::is_active))
-            .cloned()
-            .collect();
-        if active.is_empty() || Instant::now() >= deadline {
-            return Ok(active);
-        }
-        std::thread::sleep(delay);
-        delay = (delay * 2).min(Duration::from_millis(100));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,12 +400,10 @@ mod tests {
 
     #[test]
     fn describes_states() {
-        let mut info = JobInfo::gone();
-        info.state = "PENDING".into();
-        info.reason = "Resources".into();
+        let info = job_info("PENDING", "Resources".into(), String::new(), String::new());
         assert_eq!(info.describe(), "PENDING (Resources)");
         assert!(info.is_active());
-        info.state = "COMPLETED".into();
+        let info = job_info("COMPLETED", String::new(), String::new(), String::new());
         assert!(!info.is_active());
     }
 }

@@ -1,0 +1,51 @@
+//! `rcluster start --dry-run`: every command and script, nothing run.
+
+use anyhow::Result;
+
+use crate::ids::{self, display_id};
+use crate::launcher::{ControllerSpec, EngineSetSpec};
+use crate::plan::{EngineConnection, Plan};
+
+/// Prints what a start would run, as each launcher describes it. Secrets are shown as
+/// placeholders.
+pub fn print(plan: &Plan) -> Result<()> {
+    println!(
+        "# cluster `{}` in `{}`",
+        display_id(&plan.cluster_id),
+        plan.profile.dir.display()
+    );
+    let controller = ControllerSpec {
+        plan,
+        argv: plan
+            .controller_program()
+            .into_iter()
+            .chain(plan.controller_program_args())
+            .collect(),
+        env: plan.env(),
+        log: plan.controller_log(),
+    };
+    print!("{}", plan.controller_backend().describe(&controller)?);
+    let (env, args) = plan.engine_env_and_args(EngineConnection::UrlFile);
+    let program = plan.engine_program();
+    for (i, &n) in plan.set_sizes.iter().enumerate() {
+        let set_id = format!(
+            "{}{}",
+            ids::unix_now(),
+            if i == 0 {
+                String::new()
+            } else {
+                format!("-{i}")
+            }
+        );
+        let spec = EngineSetSpec {
+            plan,
+            set_id: &set_id,
+            n,
+            program: &program,
+            args: &args,
+            env: &env,
+        };
+        print!("{}", plan.engine_backend().describe(&spec)?);
+    }
+    Ok(())
+}
