@@ -252,13 +252,6 @@ impl<'a> Plan<'a> {
         ))
     }
 
-    /// Where a batch script for `role` (`controller`, `engines-<set>`) is written.
-    pub fn script_path(&self, role: &str) -> PathBuf {
-        self.profile
-            .log_dir()
-            .join(format!("rcluster-{}-{role}.sbatch", self.cluster_id))
-    }
-
     /// The controller's batch script, for a controller launcher that submits one.
     pub fn controller_script(&self, env: &[(String, String)]) -> Result<Script> {
         let backend = self.controller_backend();

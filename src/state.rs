@@ -95,3 +95,16 @@ impl ClusterState {
         self.processes.iter().find(|p| p.pid == pid)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_records_without_a_scheduler_are_slurms() {
+        let old = r#"{"job_id": "12", "role": "engines", "script": null}"#;
+        let record: JobRecord = serde_json::from_str(old).unwrap();
+        assert_eq!(record.scheduler, "slurm");
+        assert_eq!(record.job().scheduler.name(), "slurm");
+    }
+}

@@ -26,6 +26,13 @@ pub struct SlurmEngines {
 
 static SLURM: queue::Slurm = queue::Slurm;
 
+/// Where the batch script for `role` (`controller`, `engines-<set>`) is written.
+fn script_path(plan: &Plan, role: &str) -> PathBuf {
+    plan.profile
+        .log_dir()
+        .join(format!("rcluster-{}-{role}.sbatch", plan.cluster_id))
+}
+
 /// A job to submit: its script, where it goes, and what it runs.
 struct Submission<'a> {
     plan: &'a Plan<'a>,
@@ -121,7 +128,7 @@ impl ControllerBackend for SlurmController {
         Submission {
             plan: spec.plan,
             script: spec.plan.controller_script(&spec.env)?,
-            path: spec.plan.script_path("controller"),
+            path: script_path(spec.plan, "controller"),
             env: &spec.env,
             role: "controller",
             n: 1,
@@ -136,7 +143,7 @@ impl ControllerBackend for SlurmController {
 
     fn describe(&self, spec: &ControllerSpec) -> Result<String> {
         let script = spec.plan.controller_script(&spec.env)?;
-        let path = spec.plan.script_path("controller");
+        let path = script_path(spec.plan, "controller");
         Ok(describe_job(
             "controller (slurm)",
             &script,
@@ -193,7 +200,7 @@ impl EngineBackend for SlurmEngines {
         Submission {
             plan,
             script: plan.engine_script(spec.n, spec.set_id, spec.env, spec.args)?,
-            path: plan.script_path(&format!("engines-{}", spec.set_id)),
+            path: script_path(plan, &format!("engines-{}", spec.set_id)),
             env: spec.env,
             role: "engines",
             n: spec.n,
@@ -212,7 +219,7 @@ impl EngineBackend for SlurmEngines {
     fn describe(&self, spec: &EngineSetSpec) -> Result<String> {
         let plan = spec.plan;
         let script = plan.engine_script(spec.n, spec.set_id, spec.env, spec.args)?;
-        let path = plan.script_path(&format!("engines-{}", spec.set_id));
+        let path = script_path(plan, &format!("engines-{}", spec.set_id));
         let what = format!("{} engines ({})", spec.n, self.name());
         Ok(describe_job(&what, &script, &path, spec.env))
     }

@@ -1,0 +1,206 @@
+//! What a backend started: processes on this host and/or a batch job, and how the cluster file
+//! records them.
+
+use std::path::PathBuf;
+use std::process::Child;
+
+use anyhow::Result;
+use serde_json::Value;
+
+use super::Scheduler;
+use crate::cluster_file::{self, BatchState};
+use crate::process;
+
+/// How a launcher's state is laid out in the cluster file, as ipyparallel's launchers write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One process (a local or mpiexec controller).
+    Process,
+    /// One process that runs `n` engines (mpiexec).
+    ProcessForSet(u32),
+    /// One process per engine.
+    ProcessPerEngine,
+    /// A batch job.
+    Job,
+}
+
+/// What a backend started: processes on this host and/or a batch job, and files it wrote.
+#[derive(Debug)]
+pub struct Launched {
+    pub class: &'static str,
+    pub layout: Layout,
+    pub processes: Vec<StartedProcess>,
+    pub job: Option<SubmittedJob>,
+    /// Files written for it besides its output (batch scripts), removed with the cluster.
+    pub files: Vec<PathBuf>,
+}
+
+impl Launched {
+    pub fn new(class: &'static str, layout: Layout) -> Launched {
+        Launched {
+            class,
+            layout,
+            processes: Vec::new(),
+            job: None,
+            files: Vec::new(),
+        }
+    }
+
+    /// Its first process that is no longer running (reaped, so it does not linger).
+    pub fn exited(&mut self) -> Option<&StartedProcess> {
+        let i = self.processes.iter_mut().position(|p| !p.running())?;
+        Some(&self.processes[i])
+    }
+
+    /// Reaps its processes that have exited.
+    pub fn reap(&mut self) {
+        for process in &mut self.processes {
+            if let Some(child) = &mut process.child {
+                let _ = child.try_wait();
+            }
+        }
+    }
+
+    /// Its state in the cluster file, as the ipyparallel launcher of its class writes it.
+    pub fn state(&self, cluster_id: &str, profile_dir: &str) -> Value {
+        if self.layout == Layout::Job {
+            let Some(job) = &self.job else {
+                return Value::Null;
+            };
+            return BatchState {
+                batch_template: &job.template,
+                cluster_id,
+                job_id: &job.job_id,
+                n: job.n,
+                output_file: &job.output_file.to_string_lossy(),
+                profile_dir,
+                queue: &job.queue,
+            }
+            .to_json();
+        }
+        let first = self.processes.first();
+        let pid = first.map_or(-1, |p| p.pid);
+        let output = first.map(StartedProcess::output_str).unwrap_or_default();
+        match self.layout {
+            Layout::Job => Value::Null,
+            Layout::ProcessPerEngine => {
+                let list: Vec<(i32, String)> = self
+                    .processes
+                    .iter()
+                    .map(|e| (e.pid, e.output_str()))
+                    .collect();
+                cluster_file::local_engine_set_state(cluster_id, profile_dir, &list)
+            }
+            Layout::Process => {
+                cluster_file::process_state(cluster_id, profile_dir, pid, &output, None)
+            }
+            Layout::ProcessForSet(n) => {
+                cluster_file::process_state(cluster_id, profile_dir, pid, &output, Some(n))
+            }
+        }
+    }
+}
+
+/// A batch job a backend submitted.
+#[derive(Debug)]
+pub struct SubmittedJob {
+    pub scheduler: &'static dyn Scheduler,
+    pub job_id: String,
+    pub n: u32,
+    pub output_file: PathBuf,
+    /// The template's text, as ipyparallel records it (`batch_template`).
+    pub template: String,
+    /// The queue (partition) asked for, as ipyparallel records it.
+    pub queue: String,
+    /// The rendered batch script, kept for `status` and debugging.
+    pub script: PathBuf,
+}
+
+/// A process rcluster started on this host.
+#[derive(Debug)]
+pub struct StartedProcess {
+    pub pid: i32,
+    pub start_time: u64,
+    pub output_file: PathBuf,
+    /// Kept so an early exit can be seen (and reaped) while `start` waits.
+    pub child: Option<Child>,
+}
+
+impl StartedProcess {
+    /// Spawns a daemon and records what identifies it later.
+    pub fn spawn(
+        argv: &[String],
+        env: &[(String, String)],
+        output_file: PathBuf,
+    ) -> Result<StartedProcess> {
+        let child = process::Daemon {
+            argv,
+            env,
+            log: &output_file,
+        }
+        .spawn()?;
+        let pid = child.id() as i32;
+        Ok(StartedProcess {
+            pid,
+            start_time: process::start_time(pid).unwrap_or(0),
+            output_file,
+            child: Some(child),
+        })
+    }
+
+    /// Whether it still runs; reaps it if it exited, so it does not linger as a zombie.
+    pub fn running(&mut self) -> bool {
+        match &mut self.child {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => process::is_alive(self.pid),
+        }
+    }
+
+    pub fn output_str(&self) -> String {
+        self.output_file.to_string_lossy().into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_follows_the_layout() {
+        let mut launched = Launched::new("mpi", Layout::ProcessForSet(4));
+        launched.processes.push(StartedProcess {
+            pid: 42,
+            start_time: 1,
+            output_file: "/p/log/e.log".into(),
+            child: None,
+        });
+        let state = launched.state("c", "/p");
+        assert_eq!(state["pid"], 42);
+        assert_eq!(state["n"], 4);
+        assert_eq!(state["output_file"], "/p/log/e.log");
+        launched.layout = Layout::ProcessPerEngine;
+        let state = launched.state("c", "/p");
+        assert_eq!(state["pid"], -1);
+        assert_eq!(state["engines"]["0"]["pid"], 42);
+    }
+
+    #[test]
+    fn a_job_is_recorded_as_ipyparallel_records_batch_launchers() {
+        let mut launched = Launched::new("slurm", Layout::Job);
+        assert!(launched.state("c", "/p").is_null(), "nothing submitted yet");
+        launched.job = Some(SubmittedJob {
+            scheduler: crate::launcher::SCHEDULERS[0],
+            job_id: "77".into(),
+            n: 3,
+            output_file: "/p/log/e.log".into(),
+            template: "#!/bin/sh".into(),
+            queue: "debug".into(),
+            script: "/p/log/e.sbatch".into(),
+        });
+        let state = launched.state("c", "/p");
+        assert_eq!(state["job_id"], "77");
+        assert_eq!(state["n"], 3);
+        assert_eq!(state["queue"], "debug");
+        assert_eq!(state["batch_template"], "#!/bin/sh");
+    }
+}
