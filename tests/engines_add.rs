@@ -126,3 +126,50 @@ fn slurm_engine_jobs_join_and_stop_cancels_every_job() {
     assert_eq!(common::active_jobs(&jobs), Vec::<String>::new());
     assert_eq!(env.security_files_of("s", "sgrow"), Vec::<String>::new());
 }
+
+#[test]
+fn a_failed_slurm_engines_add_leaves_the_running_cluster_alone() {
+    if !slurm_available() {
+        return;
+    }
+    let env = Env::new();
+    env.create_slurm_profile("s");
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "s",
+            "-n",
+            "1",
+            "--cluster-id",
+            "keep",
+            "--timeout",
+            "120",
+        ])
+        .assert()
+        .success();
+    let jobs = common::recorded_jobs(&env, "s", "keep");
+    assert_eq!(jobs.len(), 2);
+    // sbatch refuses the time limit: the new engine set cannot be submitted.
+    env.rcluster()
+        .args([
+            "engines",
+            "add",
+            "--profile",
+            "s",
+            "-n",
+            "1",
+            "--time",
+            "not-a-time",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot submit the engines job"));
+    assert_eq!(common::active_jobs(&jobs), jobs);
+    assert_eq!(common::recorded_jobs(&env, "s", "keep"), jobs);
+    env.rcluster()
+        .args(["stop", "--profile", "s"])
+        .assert()
+        .success();
+    assert_eq!(common::active_jobs(&jobs), Vec::<String>::new());
+}

@@ -41,7 +41,13 @@ impl Launch<'_> {
         for (_, set) in &mut self.engine_sets {
             set.reap();
         }
-        let jobs = self.jobs();
+        // `engines add`: the cluster's earlier jobs are not ours to cancel.
+        let jobs = match &self.base {
+            Some((_, before)) => self
+                .jobs()
+                .filter(|id| !before.jobs.iter().any(|job| job.job_id == id)),
+            None => self.jobs(),
+        };
         let mut keep_record = false;
         if !jobs.is_empty() {
             let cancelled = jobs
