@@ -4,10 +4,10 @@ use anyhow::Result;
 
 use crate::batch::Role;
 use crate::cli::{GlobalArgs, RenderArgs};
-use crate::commands::start::{EngineConnection, Plan};
 use crate::error::Failure;
 use crate::ids;
 use crate::output::Printer;
+use crate::plan::{EngineConnection, Plan};
 use crate::profile::Profile;
 use crate::settings::{ControllerLauncher, EngineLauncher, ProfileConfig, resolve_python};
 

@@ -21,8 +21,9 @@ use crate::output::Printer;
 use crate::profile::{Profile, check_name};
 use crate::settings::{ProfileConfig, resolve_python};
 
+// Where `doctor` finds the plan; new code uses `crate::plan` and `crate::ids`.
 pub use crate::ids::display_id;
-pub use crate::plan::{EngineConnection, Plan, default_heartbeat_ms, reachable_ipv4};
+pub use crate::plan::{EngineConnection, Plan};
 
 pub fn run(global: &GlobalArgs, args: &StartArgs, printer: Printer) -> Result<()> {
     let profile = Profile::from_args(global)?;
