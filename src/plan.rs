@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::batch::{Role, Script, ScriptRequest};
+use crate::batch::Script;
 use crate::connection;
 use crate::error::Failure;
-use crate::launcher::{self, ControllerBackend, EngineBackend, local};
+use crate::launcher::{
+    self, ControllerBackend, ControllerSpec, EngineBackend, EngineSetSpec, Target, local,
+};
 use crate::profile::Profile;
 use crate::settings::ProfileConfig;
 
@@ -245,41 +247,64 @@ impl<'a> Plan<'a> {
     }
 
     pub fn engines_log(&self, set_id: &str) -> PathBuf {
-        self.profile.log_dir().join(format!(
-            "ipengine-{}-{set_id}-{}.log",
-            self.cluster_id,
-            std::process::id()
-        ))
+        self.target().engines_log(set_id)
+    }
+
+    /// What the launchers need to know about this cluster.
+    pub fn target(&self) -> Target<'_> {
+        Target {
+            profile: self.profile,
+            cluster_id: &self.cluster_id,
+            config: &self.config,
+            python: &self.python,
+            cli_vars: &self.cli_vars,
+        }
+    }
+
+    /// The controller, as its launcher gets it.
+    pub fn controller_spec(&self) -> ControllerSpec<'_> {
+        ControllerSpec {
+            target: self.target(),
+            program: self.controller_program(),
+            args: self.controller_program_args(),
+            env: self.env(),
+            log: self.controller_log(),
+        }
+    }
+
+    /// One engine set, as its launcher gets it.
+    pub fn engine_set_spec<'s>(
+        &'s self,
+        set_id: &'s str,
+        n: u32,
+        program: &'s [String],
+        args: &'s [String],
+        env: &'s [(String, String)],
+    ) -> EngineSetSpec<'s> {
+        EngineSetSpec {
+            target: self.target(),
+            set_id,
+            n,
+            program,
+            args,
+            env,
+        }
     }
 
     /// The controller's batch script, for a controller launcher that submits one.
     pub fn controller_script(&self, env: &[(String, String)]) -> Result<Script> {
         let backend = self.controller_backend();
-        let builtin = backend.builtin_template().ok_or_else(|| {
-            Failure::usage(format!(
+        let spec = ControllerSpec {
+            env: env.to_vec(),
+            ..self.controller_spec()
+        };
+        backend.script(&spec).unwrap_or_else(|| {
+            Err(Failure::usage(format!(
                 "the `{}` controller launcher submits no batch script",
                 backend.class()
             ))
-        })?;
-        let program = self.controller_program();
-        let args = self.controller_program_args();
-        let output = self.controller_log();
-        ScriptRequest {
-            role: Role::Controller,
-            n: 1,
-            profile_dir: &self.profile.dir,
-            cluster_id: &self.cluster_id,
-            output_file: &output,
-            program: &program,
-            program_args: &args,
-            env,
-            slurm: &self.config.slurm,
-            template: self.config.controller.template.as_deref(),
-            builtin,
-            vars: &self.config.vars,
-            cli_vars: &self.cli_vars,
-        }
-        .render()
+            .into())
+        })
     }
 
     /// The batch script of an engine set of `n`, for an engine launcher that submits one.
@@ -291,30 +316,15 @@ impl<'a> Plan<'a> {
         args: &[String],
     ) -> Result<Script> {
         let backend = self.engine_backend();
-        let builtin = backend.builtin_template().ok_or_else(|| {
-            Failure::usage(format!(
+        let program = self.engine_program();
+        let spec = self.engine_set_spec(set_id, n, &program, args, env);
+        backend.script(&spec).unwrap_or_else(|| {
+            Err(Failure::usage(format!(
                 "the `{}` engine launcher submits no batch script",
                 backend.name()
             ))
-        })?;
-        let program = self.engine_program();
-        let output = self.engines_log(set_id);
-        ScriptRequest {
-            role: Role::Engines,
-            n,
-            profile_dir: &self.profile.dir,
-            cluster_id: &self.cluster_id,
-            output_file: &output,
-            program: &program,
-            program_args: args,
-            env,
-            slurm: &self.config.slurm,
-            template: self.config.engines.template.as_deref(),
-            builtin,
-            vars: &self.config.vars,
-            cli_vars: &self.cli_vars,
-        }
-        .render()
+            .into())
+        })
     }
 }
 

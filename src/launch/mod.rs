@@ -18,7 +18,7 @@ use crate::connection;
 use crate::error::Failure;
 use crate::ids;
 use crate::interrupt;
-use crate::launcher::{ControllerSpec, EngineSetSpec, JobStates, Jobs, Launched};
+use crate::launcher::{JobStates, Jobs, Launched};
 use crate::output::Printer;
 use crate::plan::{EngineConnection, Plan};
 use crate::process;
@@ -142,17 +142,7 @@ impl<'a> Launch<'a> {
 
     fn start_controller(&mut self, printer: &Printer) -> Result<()> {
         let backend = self.plan.controller_backend();
-        let spec = ControllerSpec {
-            plan: &self.plan,
-            argv: self
-                .plan
-                .controller_program()
-                .into_iter()
-                .chain(self.plan.controller_program_args())
-                .collect(),
-            env: self.plan.env(),
-            log: self.plan.controller_log(),
-        };
+        let spec = self.plan.controller_spec();
         let mut launched = Launched::new(backend.class(), backend.layout());
         let result = backend.start(&spec, &mut launched, printer);
         self.record(&launched, "controller");
@@ -170,14 +160,7 @@ impl<'a> Launch<'a> {
         for n in self.plan.set_sizes.clone() {
             let taken: Vec<String> = self.engine_sets.iter().map(|(id, _)| id.clone()).collect();
             let set_id = ids::new_engine_set_id(&taken);
-            let spec = EngineSetSpec {
-                plan: &self.plan,
-                set_id: &set_id,
-                n,
-                program: &program,
-                args: &args,
-                env: &env,
-            };
+            let spec = self.plan.engine_set_spec(&set_id, n, &program, &args, &env);
             let mut launched = Launched::new(backend.class(), backend.layout(n));
             let result = backend.start(&spec, &mut launched, printer);
             self.record(&launched, "engines");

@@ -32,11 +32,11 @@ impl ControllerBackend for Local {
         launched: &mut Launched,
         printer: &Printer,
     ) -> Result<()> {
-        let process =
-            StartedProcess::spawn(&spec.argv, &spec.env, spec.log.clone()).with_context(|| {
+        let process = StartedProcess::spawn(&spec.argv(), &spec.env, spec.log.clone())
+            .with_context(|| {
                 format!(
                     "cannot start the controller with `{}`",
-                    spec.plan.python.display()
+                    spec.target.python.display()
                 )
             })?;
         printer.verbose(format!("controller pid {}", process.pid));
@@ -49,7 +49,7 @@ impl ControllerBackend for Local {
             "# controller (local), output to {}\n{} {}\n",
             spec.log.display(),
             env_line(&spec.env),
-            crate::shell::join(&spec.argv)
+            crate::shell::join(&spec.argv())
         ))
     }
 }
@@ -75,12 +75,12 @@ impl EngineBackend for Local {
         printer: &Printer,
     ) -> Result<()> {
         let argv = spec.argv();
-        let log_dir = spec.plan.profile.log_dir();
+        let log_dir = spec.target.profile.log_dir();
         let mut result = Ok(());
         for i in 0..spec.n {
             let log = log_dir.join(format!(
                 "ipengine-{}-{}-{i}.log",
-                spec.plan.cluster_id, spec.set_id
+                spec.target.cluster_id, spec.set_id
             ));
             match StartedProcess::spawn(&argv, spec.env, log) {
                 Ok(process) => launched.processes.push(process),

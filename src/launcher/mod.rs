@@ -23,10 +23,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::batch::Builtin;
+use crate::batch::Script;
 use crate::output::Printer;
-use crate::plan::Plan;
-use crate::settings::{ControllerLauncher, EngineLauncher};
+use crate::profile::Profile;
+use crate::settings::{ControllerLauncher, EngineLauncher, ProfileConfig};
 
 /// The backend that starts the controller for this setting.
 pub fn controller_backend(setting: ControllerLauncher) -> &'static dyn ControllerBackend {
@@ -109,29 +109,61 @@ pub fn cluster_env(profile_dir: &Path, cluster_id: &str) -> Vec<(String, String)
     ]
 }
 
+/// What every backend needs to know about the cluster it starts a piece of.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub profile: &'a Profile,
+    pub cluster_id: &'a str,
+    pub config: &'a ProfileConfig,
+    /// The Python that runs ipyparallel.
+    pub python: &'a Path,
+    /// `--var` values given on the command line, for batch templates.
+    pub cli_vars: &'a [(String, String)],
+}
+
+impl Target<'_> {
+    /// `log/ipengine-<id>-<set>-<pid>.log`: the output of an engine set that shares one file
+    /// (mpiexec, a batch job).
+    pub fn engines_log(&self, set_id: &str) -> PathBuf {
+        self.profile.log_dir().join(format!(
+            "ipengine-{}-{set_id}-{}.log",
+            self.cluster_id,
+            std::process::id()
+        ))
+    }
+}
+
 /// What a backend needs to start (or describe) the controller.
-pub struct ControllerSpec<'p, 'a> {
-    pub plan: &'p Plan<'a>,
-    /// The program and its arguments.
-    pub argv: Vec<String>,
+pub struct ControllerSpec<'a> {
+    pub target: Target<'a>,
+    /// `python -m ipyparallel.controller`.
+    pub program: Vec<String>,
+    /// Its arguments, after the program.
+    pub args: Vec<String>,
     pub env: Vec<(String, String)>,
     /// Where its output goes.
     pub log: PathBuf,
 }
 
-/// What a backend needs to start (or describe) one engine set.
-pub struct EngineSetSpec<'p, 'a> {
-    pub plan: &'p Plan<'a>,
-    pub set_id: &'p str,
-    pub n: u32,
-    /// `python -m ipyparallel.engine [--mpi]`.
-    pub program: &'p [String],
-    /// The engines' arguments, after the program.
-    pub args: &'p [String],
-    pub env: &'p [(String, String)],
+impl ControllerSpec<'_> {
+    pub fn argv(&self) -> Vec<String> {
+        self.program.iter().chain(&self.args).cloned().collect()
+    }
 }
 
-impl EngineSetSpec<'_, '_> {
+/// What a backend needs to start (or describe) one engine set.
+pub struct EngineSetSpec<'a> {
+    pub target: Target<'a>,
+    pub set_id: &'a str,
+    pub n: u32,
+    /// `python -m ipyparallel.engine [--mpi]`.
+    pub program: &'a [String],
+    /// The engines' arguments, after the program.
+    pub args: &'a [String],
+    pub env: &'a [(String, String)],
+}
+
+impl EngineSetSpec<'_> {
     pub fn argv(&self) -> Vec<String> {
         self.program.iter().chain(self.args).cloned().collect()
     }
@@ -153,8 +185,9 @@ pub trait ControllerBackend: Sync {
     fn layout(&self) -> Layout {
         Layout::Process
     }
-    /// The built-in batch template, for backends that submit batch scripts.
-    fn builtin_template(&self) -> Option<Builtin> {
+    /// The batch script it submits, for backends that submit one (`render`, `doctor`).
+    fn script(&self, spec: &ControllerSpec) -> Option<Result<Script>> {
+        let _ = spec;
         None
     }
     /// Starts it, recording in `launched` what was started even when it then fails.
@@ -186,8 +219,9 @@ pub trait EngineBackend: Sync {
     fn splits(&self) -> bool {
         false
     }
-    /// The built-in batch template, for backends that submit batch scripts.
-    fn builtin_template(&self) -> Option<Builtin> {
+    /// The batch script it submits for a set, for backends that submit one.
+    fn script(&self, spec: &EngineSetSpec) -> Option<Result<Script>> {
+        let _ = spec;
         None
     }
     fn scheduler(&self) -> Option<&'static dyn Scheduler> {

@@ -37,9 +37,9 @@ impl ControllerBackend for Mpi {
     }
 
     fn start(&self, spec: &ControllerSpec, launched: &mut Launched, _: &Printer) -> Result<()> {
-        let mpi = &spec.plan.config.mpi;
+        let mpi = &spec.target.config.mpi;
         let process = StartedProcess::spawn(
-            &argv(mpi, 1, &spec.argv),
+            &argv(mpi, 1, &spec.argv()),
             &env(mpi, &spec.env),
             spec.log.clone(),
         )
@@ -49,12 +49,12 @@ impl ControllerBackend for Mpi {
     }
 
     fn describe(&self, spec: &ControllerSpec) -> Result<String> {
-        let mpi = &spec.plan.config.mpi;
+        let mpi = &spec.target.config.mpi;
         Ok(format!(
             "# controller (mpi), output to {}\n{} {}\n",
             spec.log.display(),
             env_line(&env(mpi, &spec.env)),
-            crate::shell::join(&argv(mpi, 1, &spec.argv))
+            crate::shell::join(&argv(mpi, 1, &spec.argv()))
         ))
     }
 }
@@ -83,11 +83,11 @@ impl EngineBackend for Mpi {
         launched: &mut Launched,
         printer: &Printer,
     ) -> Result<()> {
-        let mpi = &spec.plan.config.mpi;
+        let mpi = &spec.target.config.mpi;
         let process = StartedProcess::spawn(
             &argv(mpi, spec.n, &spec.argv()),
             &env(mpi, spec.env),
-            spec.plan.engines_log(spec.set_id),
+            spec.target.engines_log(spec.set_id),
         )
         .context("cannot start the engines with mpiexec")?;
         printer.verbose(format!(
@@ -99,11 +99,11 @@ impl EngineBackend for Mpi {
     }
 
     fn describe(&self, spec: &EngineSetSpec) -> Result<String> {
-        let mpi = &spec.plan.config.mpi;
+        let mpi = &spec.target.config.mpi;
         Ok(format!(
             "# {} engines (mpi), output to {}\n{} {}\n",
             spec.n,
-            spec.plan.engines_log(spec.set_id).display(),
+            spec.target.engines_log(spec.set_id).display(),
             env_line(&env(mpi, spec.env)),
             crate::shell::join(&argv(mpi, spec.n, &spec.argv()))
         ))

@@ -3,7 +3,6 @@
 use anyhow::Result;
 
 use crate::ids::{self, display_id};
-use crate::launcher::{ControllerSpec, EngineSetSpec};
 use crate::plan::{EngineConnection, Plan};
 
 /// Prints what a start would run, as each launcher describes it. Secrets are shown as
@@ -14,16 +13,7 @@ pub fn print(plan: &Plan) -> Result<()> {
         display_id(&plan.cluster_id),
         plan.profile.dir.display()
     );
-    let controller = ControllerSpec {
-        plan,
-        argv: plan
-            .controller_program()
-            .into_iter()
-            .chain(plan.controller_program_args())
-            .collect(),
-        env: plan.env(),
-        log: plan.controller_log(),
-    };
+    let controller = plan.controller_spec();
     print!("{}", plan.controller_backend().describe(&controller)?);
     let (env, args) = plan.engine_env_and_args(EngineConnection::UrlFile);
     let program = plan.engine_program();
@@ -37,14 +27,7 @@ pub fn print(plan: &Plan) -> Result<()> {
                 format!("-{i}")
             }
         );
-        let spec = EngineSetSpec {
-            plan,
-            set_id: &set_id,
-            n,
-            program: &program,
-            args: &args,
-            env: &env,
-        };
+        let spec = plan.engine_set_spec(&set_id, n, &program, &args, &env);
         print!("{}", plan.engine_backend().describe(&spec)?);
     }
     Ok(())

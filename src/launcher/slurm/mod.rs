@@ -9,11 +9,10 @@ use anyhow::{Context, Result};
 
 use super::{
     ControllerBackend, ControllerSpec, EngineBackend, EngineSetSpec, Launched, Layout, Scheduler,
-    SubmittedJob, env_line,
+    SubmittedJob, Target, env_line,
 };
-use crate::batch::{Builtin, Script};
+use crate::batch::{Builtin, Role, Script, ScriptRequest};
 use crate::output::Printer;
-use crate::plan::Plan;
 
 /// The controller as a Slurm job.
 pub struct SlurmController;
@@ -27,15 +26,37 @@ pub struct SlurmEngines {
 static SLURM: queue::Slurm = queue::Slurm;
 
 /// Where the batch script for `role` (`controller`, `engines-<set>`) is written.
-fn script_path(plan: &Plan, role: &str) -> PathBuf {
-    plan.profile
+fn script_path(target: &Target, role: &str) -> PathBuf {
+    target
+        .profile
         .log_dir()
-        .join(format!("rcluster-{}-{role}.sbatch", plan.cluster_id))
+        .join(format!("rcluster-{}-{role}.sbatch", target.cluster_id))
+}
+
+/// The controller's batch script.
+fn controller_script(spec: &ControllerSpec) -> Result<Script> {
+    let target = &spec.target;
+    ScriptRequest {
+        role: Role::Controller,
+        n: 1,
+        profile_dir: &target.profile.dir,
+        cluster_id: target.cluster_id,
+        output_file: &spec.log,
+        program: &spec.program,
+        program_args: &spec.args,
+        env: &spec.env,
+        slurm: &target.config.slurm,
+        template: target.config.controller.template.as_deref(),
+        builtin: Builtin::SlurmController,
+        vars: &target.config.vars,
+        cli_vars: target.cli_vars,
+    }
+    .render()
 }
 
 /// A job to submit: its script, where it goes, and what it runs.
 struct Submission<'a> {
-    plan: &'a Plan<'a>,
+    target: &'a Target<'a>,
     script: Script,
     path: PathBuf,
     env: &'a [(String, String)],
@@ -48,7 +69,7 @@ impl Submission<'_> {
     /// Writes the script, then submits it; records both in `launched` as they happen.
     fn submit(self, launched: &mut Launched) -> Result<()> {
         let Submission {
-            plan,
+            target,
             script,
             path,
             env,
@@ -75,7 +96,7 @@ impl Submission<'_> {
             n,
             output_file,
             template: script.template,
-            queue: plan.config.slurm.partition.clone().unwrap_or_default(),
+            queue: target.config.slurm.partition.clone().unwrap_or_default(),
             script: path,
         });
         Ok(())
@@ -115,8 +136,8 @@ impl ControllerBackend for SlurmController {
         Layout::Job
     }
 
-    fn builtin_template(&self) -> Option<Builtin> {
-        Some(Builtin::SlurmController)
+    fn script(&self, spec: &ControllerSpec) -> Option<Result<Script>> {
+        Some(controller_script(spec))
     }
 
     fn start(
@@ -126,9 +147,9 @@ impl ControllerBackend for SlurmController {
         printer: &Printer,
     ) -> Result<()> {
         Submission {
-            plan: spec.plan,
-            script: spec.plan.controller_script(&spec.env)?,
-            path: script_path(spec.plan, "controller"),
+            target: &spec.target,
+            script: controller_script(spec)?,
+            path: script_path(&spec.target, "controller"),
             env: &spec.env,
             role: "controller",
             n: 1,
@@ -142,14 +163,42 @@ impl ControllerBackend for SlurmController {
     }
 
     fn describe(&self, spec: &ControllerSpec) -> Result<String> {
-        let script = spec.plan.controller_script(&spec.env)?;
-        let path = script_path(spec.plan, "controller");
+        let script = controller_script(spec)?;
+        let path = script_path(&spec.target, "controller");
         Ok(describe_job(
             "controller (slurm)",
             &script,
             &path,
             &spec.env,
         ))
+    }
+}
+
+impl SlurmEngines {
+    /// The batch script of an engine set.
+    fn engine_script(&self, spec: &EngineSetSpec) -> Result<Script> {
+        let target = &spec.target;
+        let output = target.engines_log(spec.set_id);
+        ScriptRequest {
+            role: Role::Engines,
+            n: spec.n,
+            profile_dir: &target.profile.dir,
+            cluster_id: target.cluster_id,
+            output_file: &output,
+            program: spec.program,
+            program_args: spec.args,
+            env: spec.env,
+            slurm: &target.config.slurm,
+            template: target.config.engines.template.as_deref(),
+            builtin: if self.mpi {
+                Builtin::SlurmMpiEngines
+            } else {
+                Builtin::SlurmEngines
+            },
+            vars: &target.config.vars,
+            cli_vars: target.cli_vars,
+        }
+        .render()
     }
 }
 
@@ -174,12 +223,8 @@ impl EngineBackend for SlurmEngines {
         true
     }
 
-    fn builtin_template(&self) -> Option<Builtin> {
-        Some(if self.mpi {
-            Builtin::SlurmMpiEngines
-        } else {
-            Builtin::SlurmEngines
-        })
+    fn script(&self, spec: &EngineSetSpec) -> Option<Result<Script>> {
+        Some(self.engine_script(spec))
     }
 
     fn scheduler(&self) -> Option<&'static dyn Scheduler> {
@@ -196,15 +241,14 @@ impl EngineBackend for SlurmEngines {
         launched: &mut Launched,
         printer: &Printer,
     ) -> Result<()> {
-        let plan = spec.plan;
         Submission {
-            plan,
-            script: plan.engine_script(spec.n, spec.set_id, spec.env, spec.args)?,
-            path: script_path(plan, &format!("engines-{}", spec.set_id)),
+            target: &spec.target,
+            script: self.engine_script(spec)?,
+            path: script_path(&spec.target, &format!("engines-{}", spec.set_id)),
             env: spec.env,
             role: "engines",
             n: spec.n,
-            output_file: plan.engines_log(spec.set_id),
+            output_file: spec.target.engines_log(spec.set_id),
         }
         .submit(launched)?;
         if let Some(job) = &launched.job {
@@ -217,9 +261,8 @@ impl EngineBackend for SlurmEngines {
     }
 
     fn describe(&self, spec: &EngineSetSpec) -> Result<String> {
-        let plan = spec.plan;
-        let script = plan.engine_script(spec.n, spec.set_id, spec.env, spec.args)?;
-        let path = script_path(plan, &format!("engines-{}", spec.set_id));
+        let script = self.engine_script(spec)?;
+        let path = script_path(&spec.target, &format!("engines-{}", spec.set_id));
         let what = format!("{} engines ({})", spec.n, self.name());
         Ok(describe_job(&what, &script, &path, spec.env))
     }
