@@ -38,8 +38,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
             return err.exit_code();
         }
     };
-    let printer = Printer::from_args(&cli.global);
     let global = &cli.global;
+    let printer = Printer::new(global.quiet, global.verbose, global.color);
     let result = match &cli.command {
         Command::Start(args) => commands::start::run(global, args, printer),
         Command::Stop(args) => commands::stop::run(global, args, printer),
