@@ -10,6 +10,7 @@ pub mod fsutil;
 pub mod ids;
 pub mod interrupt;
 pub mod inventory;
+pub mod ipcluster_config;
 pub mod launcher;
 pub mod lock;
 pub mod output;
