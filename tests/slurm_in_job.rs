@@ -215,3 +215,150 @@ echo $? > stop.rc
         .unwrap_or_default();
     assert_eq!(scripts, Vec::<String>::new(), "batch scripts left");
 }
+
+/// The variables of a `sbatch --mem=1G --cpus-per-task=2` job (a few of them), and what a user
+/// set on purpose: no Slurm needed to see what rcluster keeps.
+const INSIDE_A_JOB: &[(&str, &str)] = &[
+    ("SLURM_JOB_ID", "4710"),
+    ("SLURM_JOBID", "4710"),
+    ("SLURM_MEM_PER_NODE", "1024"),
+    ("SLURM_CPUS_PER_TASK", "2"),
+    ("SLURM_NTASKS", "1"),
+    ("SLURM_CONF", "/etc/slurm/slurm.conf"),
+    ("SBATCH_ACCOUNT", "proj"),
+];
+
+#[test]
+fn dry_run_inside_a_job_names_and_unsets_the_jobs_variables() {
+    let env = Env::new();
+    env.create_slurm_profile("nb");
+    let out = env
+        .rcluster()
+        .args(["start", "--profile", "nb", "-n", "2", "--dry-run"])
+        .envs(INSIDE_A_JOB.iter().copied())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let removed = "SLURM_CPUS_PER_TASK SLURM_JOBID SLURM_JOB_ID SLURM_MEM_PER_NODE SLURM_NTASKS";
+    let comment =
+        format!("# inside Slurm job 4710: sbatch runs without the job's own variables {removed}\n");
+    // One for the controller's sbatch, one for the engines'.
+    assert_eq!(text.matches(&comment).count(), 2, "{text}");
+    let unset = "env -u SLURM_CPUS_PER_TASK -u SLURM_JOBID -u SLURM_JOB_ID -u SLURM_MEM_PER_NODE -u SLURM_NTASKS IPP_PROFILE_DIR=";
+    assert_eq!(text.matches(unset).count(), 2, "{text}");
+
+    // Outside a job the same variables were set on purpose: nothing is removed.
+    let outside: Vec<(&str, &str)> = INSIDE_A_JOB
+        .iter()
+        .copied()
+        .filter(|(name, _)| !name.starts_with("SLURM_JOB"))
+        .collect();
+    let out = env
+        .rcluster()
+        .args(["start", "--profile", "nb", "-n", "2", "--dry-run"])
+        .env_remove("SLURM_JOB_ID")
+        .env_remove("SLURM_JOBID")
+        .envs(outside)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        !text.contains("inside Slurm job") && !text.contains("env -u"),
+        "{text}"
+    );
+}
+
+/// Local and MPI launchers run in the notebook's allocation, with its environment: nothing is
+/// removed from their commands.
+#[test]
+fn dry_run_inside_a_job_keeps_the_environment_of_local_engines() {
+    let env = Env::new();
+    env.create_profile("loc");
+    let out = env
+        .rcluster()
+        .args(["start", "--profile", "loc", "-n", "2", "--dry-run"])
+        .envs(INSIDE_A_JOB.iter().copied())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("# 2 engines (local)"), "{text}");
+    assert!(!text.contains("env -u"), "{text}");
+}
+
+/// What `sbatch` itself gets, through a stand-in that records its environment and refuses the
+/// job (so nothing is left to cancel).
+#[test]
+fn sbatch_gets_the_users_variables_but_not_the_jobs() {
+    let env = Env::new();
+    env.create_slurm_profile("nb");
+    let bin = env.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let record = env.dir.path().join("sbatch.env");
+    let sbatch = bin.join("sbatch");
+    std::fs::write(
+        &sbatch,
+        format!(
+            "#!/bin/sh\nenv > '{}'\necho 'refused' >&2\nexit 1\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&sbatch).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&sbatch, perms).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = env
+        .rcluster()
+        .args([
+            "start",
+            "--profile",
+            "nb",
+            "-n",
+            "2",
+            "--cluster-id",
+            "fake",
+        ])
+        .envs(INSIDE_A_JOB.iter().copied())
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("refused"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = read(&record);
+    let names: Vec<&str> = seen
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+        .collect();
+    for gone in [
+        "SLURM_JOB_ID",
+        "SLURM_JOBID",
+        "SLURM_MEM_PER_NODE",
+        "SLURM_CPUS_PER_TASK",
+        "SLURM_NTASKS",
+    ] {
+        assert!(!names.contains(&gone), "{gone} reached sbatch:\n{seen}");
+    }
+    for kept in [
+        "SLURM_CONF",
+        "SBATCH_ACCOUNT",
+        "VIRTUAL_ENV",
+        "IPP_PROFILE_DIR",
+        "PATH",
+    ] {
+        assert!(
+            names.contains(&kept),
+            "{kept} did not reach sbatch:\n{seen}"
+        );
+    }
+}
