@@ -20,6 +20,7 @@ pub mod role;
 pub mod settings;
 pub mod shell;
 pub mod slurm;
+pub mod slurm_env;
 pub mod state;
 pub mod template;
 

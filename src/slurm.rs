@@ -73,9 +73,14 @@ fn command_timeout() -> Duration {
 }
 
 /// What a Slurm command answered. A command that hangs (an overloaded slurmctld) is killed
-/// after [`command_timeout`] and reported as such.
+/// after [`command_timeout`] and reported as such. Inside a Slurm job the command runs without
+/// the job's own variables ([`crate::slurm_env`]), so the cluster's jobs do not inherit them.
 fn run(program: &str, args: &[&str], env: &[(String, String)]) -> Result<String> {
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    for name in crate::slurm_env::inherited_here() {
+        command.env_remove(name);
+    }
+    let mut child = command
         .args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())

@@ -456,6 +456,9 @@ impl<'a> Plan<'a> {
             display_id(&self.cluster_id),
             self.profile.dir.display()
         );
+        let sbatch_env_line = |env: &[(String, String)]| {
+            dry_run_sbatch_env(&crate::slurm_env::inherited_here(), &env_line(env))
+        };
         let controller_cmd: Vec<String> = self
             .controller_program()
             .into_iter()
@@ -484,7 +487,7 @@ impl<'a> Plan<'a> {
             ControllerLauncher::Slurm => {
                 let script = self.controller_script(&env)?;
                 let path = self.script_path("controller");
-                print_batch_script("controller (slurm)", &script, &path, &env_line(&env));
+                print_batch_script("controller (slurm)", &script, &path, &sbatch_env_line(&env));
             }
         }
         let (engine_env, engine_args) = self.engine_env_and_args(EngineConnection::UrlFile);
@@ -528,12 +531,27 @@ impl<'a> Plan<'a> {
                     let script = self.engine_script(n, &set_id, &engine_env, &engine_args)?;
                     let path = self.script_path(&format!("engines-{set_id}"));
                     let what = format!("{n} engines ({})", self.config.engines.launcher.name());
-                    print_batch_script(&what, &script, &path, &env_line(&engine_env));
+                    print_batch_script(&what, &script, &path, &sbatch_env_line(&engine_env));
                 }
             }
         }
         Ok(())
     }
+}
+
+/// `--dry-run`'s environment of an `sbatch` command: inside a Slurm job, a comment naming the
+/// job's variables rcluster leaves out and `env -u` for each, so the line runs as rcluster would.
+fn dry_run_sbatch_env(removed: &[String], env: &str) -> String {
+    if removed.is_empty() {
+        return env.to_string();
+    }
+    let unset: Vec<String> = removed.iter().map(|name| format!("-u {name}")).collect();
+    format!(
+        "# inside Slurm job {}: sbatch runs without the job's own variables {}\nenv {} {env}",
+        crate::slurm_env::outer_job_id().unwrap_or_default(),
+        removed.join(" "),
+        unset.join(" ")
+    )
 }
 
 /// `--dry-run`'s view of one batch job: where the template came from, the script, the command.
@@ -604,6 +622,7 @@ impl<'a> Launch<'a> {
             processes: Vec::new(),
             jobs: Vec::new(),
             files: Vec::new(),
+            slurm_env_removed: Vec::new(),
         };
         let target = plan.n as usize;
         Launch {
@@ -683,6 +702,7 @@ impl<'a> Launch<'a> {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create `{}`", dir.display()))?;
         }
+        self.state.slurm_env_removed = crate::slurm_env::inherited_here();
         let job_id = slurm::submit(&path, env).with_context(|| {
             format!(
                 "cannot submit the {role} job (script `{}`, {})",

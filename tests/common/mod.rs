@@ -33,6 +33,27 @@ pub fn venv_dir() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The seed guide's controller template (dist_jupyter_parallel-guide.md), as users copy it.
+pub const SEED_CONTROLLER: &str = "#!/bin/sh
+#SBATCH --output={output_file}
+#SBATCH --export=ALL
+#SBATCH --job-name=ipcontroller-{cluster_id}
+#SBATCH --ntasks=1
+#SBATCH --time=30
+{program_and_args}
+";
+
+/// The seed guide's engine template: 12 engines over `12//5 + 1` = 3 nodes.
+pub const SEED_ENGINE: &str = "#!/bin/bash
+#SBATCH --time=30
+#SBATCH --export=ALL
+#SBATCH --output={output_file}
+#SBATCH --job-name=ipengine-{cluster_id}
+#SBATCH --ntasks={n}
+#SBATCH --nodes={n//5 + 1}
+srun {program_and_args} --debug --profile-dir={profile_dir} --cluster-id={cluster_id}
+";
+
 pub struct Env {
     pub dir: TempDir,
     pub ipython_dir: PathBuf,
