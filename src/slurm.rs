@@ -109,9 +109,22 @@ fn run(program: &str, args: &[&str], env: &[(String, String)]) -> Result<String>
         buf
     });
     let deadline = Instant::now() + command_timeout();
+    // A query is given up when a signal arrives, so that start rolls back at once instead of
+    // after a hung `squeue`; `sbatch` and `scancel` always finish, or a job could be left unknown.
+    let abandon_on_signal = matches!(program, "squeue" | "sacct");
+    let signals = crate::interrupt::count();
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
+            Ok(None) if abandon_on_signal && crate::interrupt::count() != signals => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Failure::error(format!(
+                    "`{program} {}` was abandoned: interrupted",
+                    args.join(" ")
+                ))
+                .into());
+            }
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
             Ok(None) => {
                 let _ = child.kill();

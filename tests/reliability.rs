@@ -483,6 +483,81 @@ fn signals_during_start_roll_back() {
     }
 }
 
+/// A `squeue` that hangs the first time it is asked (then the real one answers): SIGTERM to a
+/// start waiting on it must abandon the query and roll back, not wait out the command timeout.
+#[test]
+fn a_signal_during_a_hung_squeue_rolls_back_at_once() {
+    if !slurm_available() {
+        return;
+    }
+    let env = Env::new();
+    slurm_profile_with_pending_controller(&env);
+    let dir = env.dir.path().join("fake-squeue-hang-once");
+    std::fs::create_dir_all(&dir).unwrap();
+    let marker = dir.join("asked");
+    let real = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v squeue"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let script = format!(
+        "#!/bin/sh\n# fake-squeue-hang-once: fault injection, the first query hangs\nif [ ! -e {m} ]; then : > {m}; exec sleep 3600; fi\nexec {real} \"$@\"\n",
+        m = marker.display(),
+        real = real.trim()
+    );
+    let fake = dir.join("squeue");
+    std::fs::write(&fake, script).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut child = env
+        .rcluster_std()
+        .env("PATH", &path)
+        // Without abandoning the query, the start would sit in it for an hour.
+        .env("RCLUSTER_SLURM_TIMEOUT", "3600")
+        .args([
+            "start",
+            "--profile",
+            "s",
+            "--cluster-id",
+            "hung",
+            "--timeout",
+            "600",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_file(&marker, Duration::from_secs(60));
+    let jobs = common::recorded_jobs(&env, "s", "hung");
+    assert!(!jobs.is_empty(), "the controller job was submitted first");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    // A bound on a hang, not a speed goal: the fault would hold start for an hour.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("start still waits on the hung squeue after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    assert_eq!(common::active_jobs(&jobs), Vec::<String>::new());
+    assert_nothing_left(&env, "s", "hung");
+}
+
 #[test]
 fn stop_during_start_leaves_nothing_running() {
     if !slurm_available() {
