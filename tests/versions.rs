@@ -1,7 +1,8 @@
 //! Issue 14's unsupported ipyparallel: doctor fails its check and start refuses before it
-//! starts anything, with the same words. The Python is the venv's, with an ipyparallel 7.1.0
-//! stub (package and metadata) ahead of the real one on PYTHONPATH: what a profile pointing at
-//! an environment with ipyparallel 7 looks like to rcluster, without installing 7.x.
+//! starts anything, with the same words. The Python is the venv's, with an ipyparallel stub of
+//! the version under test (package and metadata) ahead of the real one on PYTHONPATH: what a
+//! profile pointing at an environment with ipyparallel 7 looks like to rcluster, without
+//! installing 7.x (checked by hand against a real 7.1.0 venv: the same refusal).
 
 mod common;
 
