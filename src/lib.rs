@@ -16,6 +16,7 @@ pub mod lock;
 pub mod output;
 pub mod process;
 pub mod profile;
+pub mod python_env;
 pub mod role;
 pub mod settings;
 pub mod shell;

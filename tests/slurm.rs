@@ -192,7 +192,7 @@ fn first_set_id(env: &Env, profile: &str, id: &str) -> String {
 }
 
 #[test]
-fn python_loads_lists_and_stops_an_rcluster_slurm_cluster() {
+fn interop_python_loads_lists_and_stops_an_rcluster_slurm_cluster() {
     if !slurm_available() {
         return;
     }
@@ -248,7 +248,7 @@ print(type(c.controller).__name__, sorted(rc.ids))
 }
 
 #[test]
-fn rcluster_stops_an_ipcluster_slurm_cluster() {
+fn interop_rcluster_stops_an_ipcluster_slurm_cluster() {
     if !slurm_available() {
         return;
     }

@@ -97,6 +97,7 @@ pub fn run(global: &GlobalArgs, args: &StartArgs, printer: Printer) -> Result<()
     if args.dry_run {
         return plan.print_dry_run();
     }
+    crate::python_env::require_supported_ipyparallel(&plan.python, &printer)?;
     profile.ensure_layout()?;
 
     let _lock = Lock::acquire(&profile.security_dir(), &plan.cluster_id)?;
@@ -917,9 +918,13 @@ impl<'a> Launch<'a> {
                 return Err(Failure::error(format!(
                     "the controller did not write its connection files within {:.0} s{}{log}",
                     timeout.as_secs_f64(),
-                    if state.is_empty() { String::new() } else { format!(" ({state})") }
+                    if state.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({state})")
+                    }
                 ))
-                .hint("raise `--timeout`; a queued controller job starts when Slurm finds room for it")
+                .hint(controller_wait_hint(self.plan.config.controller.launcher))
                 .into());
             }
             std::thread::sleep(delay);
@@ -1278,6 +1283,19 @@ impl<'a> Launch<'a> {
     }
 }
 
+/// What to do when the controller's connection files did not appear in time; only a Slurm
+/// controller waits in a queue.
+fn controller_wait_hint(launcher: ControllerLauncher) -> &'static str {
+    match launcher {
+        ControllerLauncher::Slurm => {
+            "raise `--timeout`; a queued controller job starts when Slurm finds room for it"
+        }
+        ControllerLauncher::Local | ControllerLauncher::Mpi => {
+            "raise `--timeout` if this machine is busy; otherwise the controller's log says why it did not start"
+        }
+    }
+}
+
 fn check_interrupt() -> Result<()> {
     if let Some(signal) = interrupt::received() {
         return Err(Failure::new(128 + signal as i32, format!("interrupted by {signal}")).into());
@@ -1347,6 +1365,7 @@ impl AddEngines<'_> {
         let doc: Value = serde_json::from_str(&text)
             .with_context(|| format!("invalid cluster file `{}`", file.path.display()))?;
         let python = resolve_python(&self.config.python)?;
+        crate::python_env::require_supported_ipyparallel(&python, printer)?;
         let mut config = self.config;
         config.engines.n = Some(self.n);
         let mut plan = Plan::new(self.profile, id.clone(), config, python, self.vars)?;

@@ -10,12 +10,13 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 /// The project venv's Python: `RCLUSTER_TEST_PYTHON`, else `.venv/bin/python`. Missing is a
-/// failure, never a skip: the suite needs real ipyparallel.
+/// failure, never a skip: the suite needs real ipyparallel (scripts/test.sh runs the `interop_`
+/// tests a second time with `.venv-oldest`, the oldest supported ipyparallel).
 pub fn venv_python() -> PathBuf {
-    if let Some(python) = std::env::var_os("RCLUSTER_TEST_PYTHON") {
-        return PathBuf::from(python);
-    }
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let python = match std::env::var_os("RCLUSTER_TEST_PYTHON") {
+        Some(python) => PathBuf::from(python),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
+    };
     assert!(
         python.exists(),
         "no test Python at {}: run `scripts/setup.sh` first (or set RCLUSTER_TEST_PYTHON)",
