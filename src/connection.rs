@@ -44,6 +44,28 @@ pub fn registered_engines(log_dir: &Path, cluster_id: &str) -> Option<usize> {
     Some(value.get("engines")?.as_object()?.len())
 }
 
+/// The registered-engine count as a waiting start shows and uses it. The hub rewrites its
+/// engine-state file in place, so between two registrations a reader can find it empty or half
+/// written: such a reading keeps the last count instead of falling to 0 (the progress line went
+/// "8/12 ... 0/12 ... 9/12"). A complete file is the hub's word, a drop included: an engine that
+/// unregistered is no longer there.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RegisteredCount(usize);
+
+impl RegisteredCount {
+    /// Takes one reading of [`registered_engines`]; returns the count.
+    pub fn observe(&mut self, reading: Option<usize>) -> usize {
+        if let Some(n) = reading {
+            self.0 = n;
+        }
+        self.0
+    }
+
+    pub fn get(self) -> usize {
+        self.0
+    }
+}
+
 /// The controller's address from a connection file, for display: `tcp://1.2.3.4:port`.
 pub fn registration_url(text: &str) -> Option<String> {
     let value: Value = serde_json::from_str(text).ok()?;
@@ -87,5 +109,30 @@ mod tests {
         assert_eq!(registered_engines(dir.path(), "a"), Some(2));
         std::fs::write(engine_state_file(dir.path(), "a"), r#"{"engi"#).unwrap();
         assert_eq!(registered_engines(dir.path(), "a"), None);
+    }
+
+    #[test]
+    fn a_half_written_file_keeps_the_last_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = engine_state_file(dir.path(), "a");
+        let mut count = RegisteredCount::default();
+        let mut shown = Vec::new();
+        // What the hub leaves between truncating its file and finishing the write.
+        for text in [
+            None,
+            Some(r#"{"engines": {"0": "u0"}, "next_id": 1}"#),
+            Some(""),
+            Some(r#"{"engines": {"0": "u0", "#),
+            Some(r#"{"engines": {"0": "u0", "1": "u1"}, "next_id": 2}"#),
+            Some(r#"{"engines": {"1": "u1"}, "next_id": 2}"#),
+        ] {
+            if let Some(text) = text {
+                std::fs::write(&file, text).unwrap();
+            }
+            shown.push(count.observe(registered_engines(dir.path(), "a")));
+        }
+        // Unreadable readings keep 1; the last drop is an engine the hub unregistered.
+        assert_eq!(shown, [0, 1, 1, 1, 2, 1]);
+        assert_eq!(count.get(), 1);
     }
 }

@@ -581,7 +581,7 @@ struct Launch<'a> {
     engine_sets: Vec<(String, EngineSetRun)>,
     state: ClusterState,
     started_at: Instant,
-    registered: usize,
+    registered: connection::RegisteredCount,
     last_slurm_poll: Option<Instant>,
     slurm_states: std::collections::HashMap<String, slurm::JobInfo>,
     reported: String,
@@ -612,7 +612,7 @@ impl<'a> Launch<'a> {
             engine_sets: Vec::new(),
             state,
             started_at: Instant::now(),
-            registered: 0,
+            registered: Default::default(),
             last_slurm_poll: None,
             slurm_states: Default::default(),
             reported: String::new(),
@@ -982,9 +982,10 @@ impl<'a> Launch<'a> {
         let n = self.target;
         let mut delay = Duration::from_millis(10);
         loop {
-            let registered =
-                connection::registered_engines(&log_dir, self.cluster_id()).unwrap_or(0);
-            self.registered = registered;
+            let registered = self.registered.observe(connection::registered_engines(
+                &log_dir,
+                &self.plan.cluster_id,
+            ));
             if registered >= n {
                 return Ok(());
             }
@@ -1222,7 +1223,10 @@ impl<'a> Launch<'a> {
         let engines = if no_wait {
             format!("{n} engines launched")
         } else {
-            format!("{}/{n} engines registered", self.registered.min(n as usize))
+            format!(
+                "{}/{n} engines registered",
+                self.registered.get().min(n as usize)
+            )
         };
         let jobs = if self.state.jobs.is_empty() {
             String::new()
@@ -1366,7 +1370,7 @@ impl AddEngines<'_> {
                     if self.no_wait {
                         String::new()
                     } else {
-                        format!(": {} registered in all", launch.registered)
+                        format!(": {} registered in all", launch.registered.get())
                     }
                 ));
                 Ok(())
