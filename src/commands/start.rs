@@ -832,7 +832,9 @@ impl<'a> Launch<'a> {
             return Err(Failure::error(format!(
                 "the {role} job {job_id} ended ({state}) before the cluster was ready{log}"
             ))
-            .hint("`sacct -j JOBID` or the job's output file tells why it ended")
+            .hint(format!(
+                "`sacct -j {job_id}` or the job's output file tells why it ended"
+            ))
             .into());
         }
         Ok(())
@@ -1156,7 +1158,10 @@ impl<'a> Launch<'a> {
         let jobs: Vec<String> = self.state.jobs.iter().map(|j| j.job_id.clone()).collect();
         let mut keep_record = false;
         if !jobs.is_empty() {
-            let cancelled = slurm::cancel(&jobs)
+            // As `stop` ends them: the engines exit gracefully and fast, and no job is recorded
+            // FAILED because its batch shell ended on its own once its steps were signalled.
+            let cancelled = slurm::LiveJobs::query(&jobs)
+                .and_then(|live| live.end(Duration::from_secs(3)))
                 .and_then(|()| slurm::wait_ended(&jobs, Duration::from_secs(30)));
             match cancelled {
                 Ok(left) if left.is_empty() => {}
