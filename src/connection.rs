@@ -2,6 +2,7 @@
 //! `log/`, which it rewrites on every engine registration and unregistration.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -42,6 +43,29 @@ pub fn registered_engines(log_dir: &Path, cluster_id: &str) -> Option<usize> {
     let text = std::fs::read_to_string(engine_state_file(log_dir, cluster_id)).ok()?;
     let value: Value = serde_json::from_str(&text).ok()?;
     Some(value.get("engines")?.as_object()?.len())
+}
+
+/// [`registered_engines`] when one reading has to be right: no file means no engine has
+/// registered yet; a half-written one is read again until the hub has finished writing it,
+/// which takes it milliseconds. `None` if it is still unreadable after `patience`.
+pub fn registered_engines_settled(
+    log_dir: &Path,
+    cluster_id: &str,
+    patience: Duration,
+) -> Option<usize> {
+    let deadline = Instant::now() + patience;
+    loop {
+        if let Some(n) = registered_engines(log_dir, cluster_id) {
+            return Some(n);
+        }
+        if !engine_state_file(log_dir, cluster_id).exists() {
+            return Some(0);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// The registered-engine count as a waiting start shows and uses it. The hub rewrites its
@@ -109,6 +133,35 @@ mod tests {
         assert_eq!(registered_engines(dir.path(), "a"), Some(2));
         std::fs::write(engine_state_file(dir.path(), "a"), r#"{"engi"#).unwrap();
         assert_eq!(registered_engines(dir.path(), "a"), None);
+    }
+
+    #[test]
+    fn a_settled_reading_waits_for_the_write_to_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = engine_state_file(dir.path(), "a");
+        let patience = Duration::from_secs(60);
+        assert_eq!(
+            registered_engines_settled(dir.path(), "a", patience),
+            Some(0)
+        );
+        std::fs::write(&file, r#"{"engines": {"0": "u0", "#).unwrap();
+        let writer = {
+            let file = file.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                std::fs::write(&file, r#"{"engines": {"0": "u0", "1": "u1"}}"#).unwrap();
+            })
+        };
+        assert_eq!(
+            registered_engines_settled(dir.path(), "a", patience),
+            Some(2)
+        );
+        writer.join().unwrap();
+        std::fs::write(&file, "").unwrap();
+        assert_eq!(
+            registered_engines_settled(dir.path(), "a", Duration::ZERO),
+            None
+        );
     }
 
     #[test]
