@@ -22,6 +22,8 @@ pub struct JobInfo {
     pub nodes: String,
     /// Time left, as squeue prints it (`29:58`, `UNLIMITED`), else empty.
     pub time_left: String,
+    /// How long a running job has run, when squeue said.
+    pub time_used: Option<Duration>,
 }
 
 impl JobInfo {
@@ -31,6 +33,7 @@ impl JobInfo {
             reason: String::new(),
             nodes: String::new(),
             time_left: String::new(),
+            time_used: None,
         }
     }
 
@@ -219,13 +222,13 @@ pub fn query(job_ids: &[String]) -> Result<HashMap<String, JobInfo>> {
             "--me",
             "--noheader",
             "--states=all",
-            "--format=%i|%T|%r|%N|%L",
+            "--format=%i|%T|%r|%N|%L|%M",
         ],
         &[],
     )?;
     for line in stdout.lines() {
         let fields: Vec<&str> = line.split('|').collect();
-        let [id, state, reason, nodes, left] = fields[..] else {
+        let [id, state, reason, nodes, left, used] = fields[..] else {
             continue;
         };
         if job_ids.iter().any(|j| j == id) {
@@ -244,6 +247,7 @@ pub fn query(job_ids: &[String]) -> Result<HashMap<String, JobInfo>> {
                     } else {
                         left.to_string()
                     },
+                    time_used: parse_duration(used),
                 },
             );
         }
@@ -311,6 +315,72 @@ pub fn cancel(job_ids: &[String]) -> Result<()> {
     }
     let args: Vec<&str> = job_ids.iter().map(String::as_str).collect();
     run("scancel", &args, &[]).map(|_| ())
+}
+
+/// A cluster's jobs that Slurm still runs or queues, from one [`query`]: what `stop` and a
+/// rolled-back start end with [`LiveJobs::end`].
+#[derive(Debug, Default)]
+pub struct LiveJobs {
+    pub active: Vec<String>,
+    /// Those RUNNING for at least [`SETTLED`]: the ones [`end_gracefully`] may stop.
+    pub running: Vec<String>,
+}
+
+impl LiveJobs {
+    /// An error means Slurm could not be asked: nothing may be assumed gone.
+    pub fn query(job_ids: &[String]) -> Result<LiveJobs> {
+        if job_ids.is_empty() {
+            return Ok(LiveJobs::default());
+        }
+        let states = query(job_ids)?;
+        let having = |keep: fn(&JobInfo) -> bool| -> Vec<String> {
+            job_ids
+                .iter()
+                .filter(|job| states.get(*job).is_some_and(keep))
+                .cloned()
+                .collect()
+        };
+        Ok(LiveJobs {
+            active: having(JobInfo::is_active),
+            running: having(|info| {
+                info.state == "RUNNING" && info.time_used.is_some_and(|t| t >= SETTLED)
+            }),
+        })
+    }
+
+    /// [`end_gracefully`], which leaves every job CANCELLED.
+    pub fn end(&self, grace: Duration) -> Result<()> {
+        if self.active.is_empty() {
+            return Ok(());
+        }
+        end_gracefully(&self.active, &self.running, grace)
+    }
+}
+
+/// How long a job must have run before [`end_gracefully`] may stop its batch shell. A job that
+/// has just started may still be launching it: a SIGSTOP then stops slurmstepd's child before
+/// it runs the script, where the signals of the `scancel` that follows do not reach it, and the
+/// job hangs COMPLETING (seen in the lab until KillWait, or until SIGCONT by hand) and is then
+/// recorded STOPPED. Younger jobs get the plain `scancel`: slower, but CANCELLED.
+const SETTLED: Duration = Duration::from_secs(5);
+
+/// squeue's `%M` (`0:07`, `12:34`, `1:02:03`, `2-03:04:05`); `None` for anything else
+/// (`INVALID` for a job that has not started).
+fn parse_duration(text: &str) -> Option<Duration> {
+    let (days, clock) = match text.split_once('-') {
+        Some((days, clock)) => (days.parse::<u64>().ok()?, clock),
+        None => (0, text),
+    };
+    let parts: Vec<u64> = clock
+        .split(':')
+        .map(|p| p.parse::<u64>().ok())
+        .collect::<Option<_>>()?;
+    let seconds = match parts[..] {
+        [m, s] => m * 60 + s,
+        [h, m, s] => (h * 60 + m) * 60 + s,
+        _ => return None,
+    };
+    Some(Duration::from_secs(days * 86_400 + seconds))
 }
 
 /// Ends `active` jobs the way `scancel` does, with the engines' graceful exit kept and
@@ -442,6 +512,19 @@ mod tests {
             None
         );
         assert_eq!(parse_job_id(""), None);
+    }
+
+    #[test]
+    fn parses_time_used() {
+        let secs = |t: &str| parse_duration(t).map(|d| d.as_secs());
+        assert_eq!(secs("0:00"), Some(0));
+        assert_eq!(secs("0:07"), Some(7));
+        assert_eq!(secs("12:34"), Some(754));
+        assert_eq!(secs("1:02:03"), Some(3723));
+        assert_eq!(secs("2-03:04:05"), Some(2 * 86_400 + 11_045));
+        for bad in ["INVALID", "", "5", "1:2:3:4", "x-1:00", "-1:00", "1:-2"] {
+            assert_eq!(secs(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -600,7 +600,7 @@ struct Launch<'a> {
     engine_sets: Vec<(String, EngineSetRun)>,
     state: ClusterState,
     started_at: Instant,
-    registered: usize,
+    registered: connection::RegisteredCount,
     last_slurm_poll: Option<Instant>,
     slurm_states: std::collections::HashMap<String, slurm::JobInfo>,
     reported: String,
@@ -632,7 +632,7 @@ impl<'a> Launch<'a> {
             engine_sets: Vec::new(),
             state,
             started_at: Instant::now(),
-            registered: 0,
+            registered: Default::default(),
             last_slurm_poll: None,
             slurm_states: Default::default(),
             reported: String::new(),
@@ -853,7 +853,9 @@ impl<'a> Launch<'a> {
             return Err(Failure::error(format!(
                 "the {role} job {job_id} ended ({state}) before the cluster was ready{log}"
             ))
-            .hint("`sacct -j JOBID` or the job's output file tells why it ended")
+            .hint(format!(
+                "`sacct -j {job_id}` or the job's output file tells why it ended"
+            ))
             .into());
         }
         Ok(())
@@ -1007,9 +1009,10 @@ impl<'a> Launch<'a> {
         let n = self.target;
         let mut delay = Duration::from_millis(10);
         loop {
-            let registered =
-                connection::registered_engines(&log_dir, self.cluster_id()).unwrap_or(0);
-            self.registered = registered;
+            let registered = self.registered.observe(connection::registered_engines(
+                &log_dir,
+                &self.plan.cluster_id,
+            ));
             if registered >= n {
                 return Ok(());
             }
@@ -1180,7 +1183,10 @@ impl<'a> Launch<'a> {
         let jobs: Vec<String> = self.state.jobs.iter().map(|j| j.job_id.clone()).collect();
         let mut keep_record = false;
         if !jobs.is_empty() {
-            let cancelled = slurm::cancel(&jobs)
+            // As `stop` ends them: the engines exit gracefully and fast, and no job is recorded
+            // FAILED because its batch shell ended on its own once its steps were signalled.
+            let cancelled = slurm::LiveJobs::query(&jobs)
+                .and_then(|live| live.end(Duration::from_secs(3)))
                 .and_then(|()| slurm::wait_ended(&jobs, Duration::from_secs(30)));
             match cancelled {
                 Ok(left) if left.is_empty() => {}
@@ -1247,7 +1253,10 @@ impl<'a> Launch<'a> {
         let engines = if no_wait {
             format!("{n} engines launched")
         } else {
-            format!("{}/{n} engines registered", self.registered.min(n as usize))
+            format!(
+                "{}/{n} engines registered",
+                self.registered.get().min(n as usize)
+            )
         };
         let jobs = if self.state.jobs.is_empty() {
             String::new()
@@ -1378,7 +1387,20 @@ impl AddEngines<'_> {
             // registration of a dead engine still holds it.
             wait_for_dead_engines_to_drop(self.profile, self.cluster, printer)?;
         }
-        let before = connection::registered_engines(&self.profile.log_dir(), &id).unwrap_or(0);
+        // Read as 0, a half-written file would let the wait end before any new engine came.
+        let before = connection::registered_engines_settled(
+            &self.profile.log_dir(),
+            &id,
+            SETTLE_PATIENCE,
+        )
+        .ok_or_else(|| {
+            let path = connection::engine_state_file(&self.profile.log_dir(), &id);
+            Failure::error(format!(
+                "cannot count the engines of cluster `{shown}`: `{}` is not valid JSON",
+                path.display()
+            ))
+            .hint("its controller rewrites it at each registration; try again, or check that the controller runs")
+        })?;
         plan.set_timeout(self.timeout);
         let mut launch = Launch::new(plan);
         let base_state = match &self.cluster.state {
@@ -1388,6 +1410,7 @@ impl AddEngines<'_> {
         launch.state = base_state.clone();
         launch.state.requested += self.n;
         launch.target = before + self.n as usize;
+        launch.registered.observe(Some(before));
         launch.base = Some((doc, base_state));
         let timeout = self.timeout;
         let result = (|| {
@@ -1405,7 +1428,7 @@ impl AddEngines<'_> {
                     if self.no_wait {
                         String::new()
                     } else {
-                        format!(": {} registered in all", launch.registered)
+                        format!(": {} registered in all", launch.registered.get())
                     }
                 ));
                 Ok(())
@@ -1418,6 +1441,9 @@ impl AddEngines<'_> {
         }
     }
 }
+
+/// How long a half-written engine-state file is read again before it counts as unreadable.
+const SETTLE_PATIENCE: Duration = Duration::from_secs(2);
 
 /// Waits until the hub no longer counts engines whose processes or jobs have ended: it drops
 /// them after missed heartbeats (ten periods, about 5 s with rcluster's default period).
@@ -1453,8 +1479,13 @@ fn wait_for_dead_engines_to_drop(
     let mut shown = None;
     loop {
         check_interrupt()?;
-        let registered = connection::registered_engines(&profile.log_dir(), &cluster.cluster_id)
-            .unwrap_or(0) as u64;
+        // Unreadable for good, the file cannot tell: nothing to wait for.
+        let registered = connection::registered_engines_settled(
+            &profile.log_dir(),
+            &cluster.cluster_id,
+            SETTLE_PATIENCE,
+        )
+        .unwrap_or(0) as u64;
         if registered <= live {
             return Ok(());
         }

@@ -13,7 +13,7 @@ use crate::lock::Lock;
 use crate::output::Printer;
 use crate::process;
 use crate::profile::Profile;
-use crate::slurm;
+use crate::slurm::{self, LiveJobs};
 
 pub fn run(global: &GlobalArgs, args: &StopArgs, printer: Printer) -> Result<()> {
     let profile = Profile::from_args(global)?;
@@ -290,44 +290,14 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
 /// How long stop waits for cancelled jobs to leave the queue (COMPLETING included).
 const JOB_END_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The cluster's jobs that Slurm still runs or queues.
-struct LiveJobs {
-    active: Vec<String>,
-    running: Vec<String>,
-}
-
-impl LiveJobs {
-    fn end(&self, grace: Duration) -> Result<()> {
-        if self.active.is_empty() {
-            return Ok(());
-        }
-        slurm::end_gracefully(&self.active, &self.running, grace)
-    }
-}
-
 /// Asks Slurm which jobs are still active. If Slurm cannot be asked, nothing is assumed gone:
 /// the error keeps the files for another try.
 fn live_jobs(jobs: &[String], id: &str) -> Result<LiveJobs> {
-    if jobs.is_empty() {
-        return Ok(LiveJobs {
-            active: Vec::new(),
-            running: Vec::new(),
-        });
-    }
-    let states = slurm::query(jobs).map_err(|err| {
+    LiveJobs::query(jobs).map_err(|err| {
         Failure::error(format!(
             "cannot ask Slurm about the jobs of cluster `{id}`: {err:#}"
         ))
         .hint("nothing was stopped or removed; run `rcluster stop` again when Slurm answers")
-    })?;
-    let having = |keep: fn(&slurm::JobInfo) -> bool| -> Vec<String> {
-        jobs.iter()
-            .filter(|job| states.get(*job).is_some_and(keep))
-            .cloned()
-            .collect()
-    };
-    Ok(LiveJobs {
-        active: having(slurm::JobInfo::is_active),
-        running: having(|info| info.state == "RUNNING"),
+        .into()
     })
 }
