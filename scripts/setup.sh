@@ -2,6 +2,8 @@
 # Sets up everything rcluster's demo and tests need, idempotently:
 #   - Debian packages (only with --system, and only those missing): Open MPI, Slurm, munge, iproute2
 #   - a project-local venv `.venv` with ipyparallel (pinned range), mpi4py and the test tools
+#   - `.venv-oldest` with the oldest supported ipyparallel (requirements-oldest.txt) and mpi4py,
+#     for the interop tests against it
 #   - the rcluster binary (cargo build)
 # Usage: scripts/setup.sh [--system] [--release]
 set -euo pipefail
@@ -79,6 +81,23 @@ fi
 if command -v mpicc >/dev/null 2>&1 && ! .venv/bin/python -c 'import mpi4py' 2>/dev/null; then
   say "installing mpi4py into .venv"
   .venv/bin/pip install -q --disable-pip-version-check "mpi4py>=4,<5"
+fi
+
+# The oldest ipyparallel rcluster supports, in its own venv: scripts/test.sh runs the interop
+# tests against it too. Same Python as .venv, which exists by now.
+if [ ! -x .venv-oldest/bin/python ]; then
+  say "creating .venv-oldest for the oldest supported ipyparallel"
+  BASE_PY=$(.venv/bin/python -c 'import sys; print(sys._base_executable)')
+  "$BASE_PY" -m venv .venv-oldest
+fi
+if ! cmp -s requirements-oldest.txt .venv-oldest/.installed-requirements; then
+  say "installing requirements-oldest.txt into .venv-oldest"
+  .venv-oldest/bin/pip install -q --disable-pip-version-check -r requirements-oldest.txt
+  cp requirements-oldest.txt .venv-oldest/.installed-requirements
+fi
+if command -v mpicc >/dev/null 2>&1 && ! .venv-oldest/bin/python -c 'import mpi4py' 2>/dev/null; then
+  say "installing mpi4py into .venv-oldest"
+  .venv-oldest/bin/pip install -q --disable-pip-version-check "mpi4py>=4,<5"
 fi
 
 say "building rcluster"

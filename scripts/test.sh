@@ -23,3 +23,9 @@ export RCLUSTER_REQUIRE_SLURM=1 RCLUSTER_REQUIRE_MPI=1 RCLUSTER_REQUIRE_USER=1
 export RCLUSTER_TEST_PYTHON="$ROOT/.venv/bin/python"
 # Two test threads: each cluster test runs a controller and engines on this 2-core machine.
 cargo test -- --test-threads=2
+
+# The interop tests (ipyparallel's Client, Cluster and ipcluster against rcluster's clusters, and
+# rcluster against ipcluster's) once more with the oldest supported ipyparallel.
+OLDEST="$ROOT/.venv-oldest/bin/python"
+say "interop tests with ipyparallel $("$OLDEST" -c 'import importlib.metadata as m; print(m.version("ipyparallel"))') (.venv-oldest)"
+RCLUSTER_TEST_PYTHON="$OLDEST" cargo test --test spine --test mpi --test slurm -- --test-threads=2 interop_

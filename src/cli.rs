@@ -1,8 +1,17 @@
 //! The command-line interface: clap definitions only, no logic. The doc comments are the help text.
+//!
+//! clap stays in this file and in `commands/`: the value enums of other modules get their
+//! `ValueEnum` here, and the flag groups convert to the plain types those modules take.
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use crate::output::ColorChoice;
+use crate::profile::{Preset, ProfileSelector};
+use crate::role::Role;
+use crate::settings::{ControllerLauncher, EngineLauncher, SlurmOverrides};
 
 /// Start, list and stop ipyparallel clusters: local, MPI and Slurm.
 ///
@@ -51,14 +60,6 @@ pub struct GlobalArgs {
         env = "RCLUSTER_COLOR"
     )]
     pub color: ColorChoice,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
-pub enum ColorChoice {
-    #[default]
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,7 +121,7 @@ pub struct EnginesAddArgs {
 
     /// How to start the engines (default: the cluster's engine launcher)
     #[arg(long, value_name = "LAUNCHER")]
-    pub engines: Option<crate::settings::EngineLauncher>,
+    pub engines: Option<EngineLauncher>,
 
     /// Split the engines into Slurm jobs of at most K engines each
     #[arg(long, value_name = "K")]
@@ -158,7 +159,7 @@ pub struct RenderArgs {
 
     /// Which script: the controller's or the engines'
     #[arg(long, value_name = "ROLE", default_value = "engines")]
-    pub role: crate::batch::Role,
+    pub role: Role,
 
     #[command(flatten)]
     pub slurm: SlurmArgs,
@@ -188,11 +189,11 @@ pub struct StartArgs {
 
     /// How to start the controller (overrides `[controller] launcher`)
     #[arg(long, value_name = "LAUNCHER")]
-    pub controller: Option<crate::settings::ControllerLauncher>,
+    pub controller: Option<ControllerLauncher>,
 
     /// How to start the engines (overrides `[engines] launcher`)
     #[arg(long, value_name = "LAUNCHER")]
-    pub engines: Option<crate::settings::EngineLauncher>,
+    pub engines: Option<EngineLauncher>,
 
     /// Return as soon as everything is launched, without waiting for engines to register
     #[arg(long)]
@@ -295,7 +296,7 @@ pub struct ProfileCreateArgs {
 
     /// Preset to start from
     #[arg(long, default_value = "local")]
-    pub preset: crate::profile::Preset,
+    pub preset: Preset,
 
     /// Overwrite an existing `rcluster.toml`
     #[arg(long)]
@@ -316,7 +317,7 @@ pub struct LogsArgs {
 
     /// Only the controller's or only the engines' logs
     #[arg(long, value_name = "ROLE")]
-    pub role: Option<crate::batch::Role>,
+    pub role: Option<Role>,
 
     /// Keep printing what is appended, until Ctrl-C or until every process and job of the
     /// cluster has ended
@@ -347,4 +348,119 @@ pub struct ProfileImportArgs {
     /// The ipcluster config file (default: the profile's `ipcluster_config.py`)
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
+}
+
+impl From<&GlobalArgs> for ProfileSelector {
+    fn from(args: &GlobalArgs) -> Self {
+        ProfileSelector {
+            profile: args.profile.clone(),
+            profile_dir: args.profile_dir.clone(),
+        }
+    }
+}
+
+impl From<&SlurmArgs> for SlurmOverrides {
+    fn from(args: &SlurmArgs) -> Self {
+        SlurmOverrides {
+            partition: args.partition.clone(),
+            account: args.account.clone(),
+            qos: args.qos.clone(),
+            time: args.time.clone(),
+            directives: args.directives.clone(),
+        }
+    }
+}
+
+// The value enums below are listed in declaration order: that order is the order of the
+// possible values in `--help`, the completions and the man page.
+
+impl ValueEnum for ColorChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ColorChoice::Auto, ColorChoice::Always, ColorChoice::Never]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            ColorChoice::Auto => "auto",
+            ColorChoice::Always => "always",
+            ColorChoice::Never => "never",
+        }))
+    }
+}
+
+impl ValueEnum for Role {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Role::Controller, Role::Engines]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
+    }
+}
+
+impl ValueEnum for Preset {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Preset::Local, Preset::Mpi, Preset::Slurm, Preset::Rocket]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let (name, help) = match self {
+            Preset::Local => (
+                "local",
+                "Controller and engines as processes on this machine",
+            ),
+            Preset::Mpi => (
+                "mpi",
+                "Engines started with `mpiexec`, so engine ids equal MPI ranks",
+            ),
+            Preset::Slurm => ("slurm", "Controller and engines as Slurm jobs"),
+            Preset::Rocket => (
+                "rocket",
+                "Slurm on the University of Tartu's Rocket cluster",
+            ),
+        };
+        Some(PossibleValue::new(name).help(help))
+    }
+}
+
+impl ValueEnum for ControllerLauncher {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            ControllerLauncher::Local,
+            ControllerLauncher::Mpi,
+            ControllerLauncher::Slurm,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            ControllerLauncher::Local => "A process on this machine",
+            ControllerLauncher::Mpi => "`mpiexec -n 1` on this machine",
+            ControllerLauncher::Slurm => "A Slurm batch job",
+        };
+        Some(PossibleValue::new(self.name()).help(help))
+    }
+}
+
+impl ValueEnum for EngineLauncher {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            EngineLauncher::Local,
+            EngineLauncher::Mpi,
+            EngineLauncher::Slurm,
+            EngineLauncher::SlurmMpi,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            EngineLauncher::Local => "One process per engine on this machine",
+            EngineLauncher::Mpi => "`mpiexec -n N` on this machine; engine ids are MPI ranks",
+            EngineLauncher::Slurm => "A Slurm batch job running `srun` (one engine per task)",
+            EngineLauncher::SlurmMpi => {
+                "A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks"
+            }
+        };
+        Some(PossibleValue::new(self.name()).help(help))
+    }
 }

@@ -1,14 +1,16 @@
 //! SIGINT/SIGTERM/SIGHUP during a long wait: remembered in a flag so the waiting code can roll
 //! back what it started instead of dying halfway.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
+static COUNT: AtomicU32 = AtomicU32::new(0);
 
 extern "C" fn remember(signal: nix::libc::c_int) {
     RECEIVED.store(signal, Ordering::SeqCst);
+    COUNT.fetch_add(1, Ordering::SeqCst);
 }
 
 /// From now on, SIGINT, SIGTERM and SIGHUP only set the flag read by [`received`].
@@ -32,4 +34,10 @@ pub fn received() -> Option<Signal> {
         0 => None,
         n => Signal::try_from(n).ok(),
     }
+}
+
+/// How many signals have arrived since [`install`]: a wait that began at one count and sees
+/// another was interrupted, while the clean-up after an earlier signal still runs its commands.
+pub fn count() -> u32 {
+    COUNT.load(Ordering::SeqCst)
 }

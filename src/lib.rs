@@ -10,6 +10,7 @@ pub mod fsutil;
 pub mod ids;
 pub mod interrupt;
 pub mod inventory;
+pub mod ipcluster_config;
 pub mod launch;
 pub mod launcher;
 pub mod lock;
@@ -17,6 +18,7 @@ pub mod output;
 pub mod plan;
 pub mod process;
 pub mod profile;
+pub mod python_env;
 pub mod role;
 pub mod settings;
 pub mod shell;
@@ -39,8 +41,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
             return err.exit_code();
         }
     };
-    let printer = Printer::from_args(&cli.global);
     let global = &cli.global;
+    let printer = Printer::new(global.quiet, global.verbose, global.color);
     let result = match &cli.command {
         Command::Start(args) => commands::start::run(global, args, printer),
         Command::Stop(args) => commands::stop::run(global, args, printer),

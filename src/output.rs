@@ -3,10 +3,17 @@
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::cli::{ColorChoice, GlobalArgs};
-
 /// Whether a live progress line is on the terminal now (it must be cleared before other output).
 static LIVE_LINE: AtomicBool = AtomicBool::new(false);
+
+/// When to colour messages (`--color`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
 
 /// How much to say and whether to colour it; built once from the global flags.
 #[derive(Debug, Clone, Copy)]
@@ -19,8 +26,8 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn from_args(args: &GlobalArgs) -> Self {
-        let color = match args.color {
+    pub fn new(quiet: bool, verbose: u8, color: ColorChoice) -> Self {
+        let color = match color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
@@ -29,8 +36,8 @@ impl Printer {
             }
         };
         Printer {
-            quiet: args.quiet,
-            verbose: args.verbose,
+            quiet,
+            verbose,
             color,
             live: std::io::stderr().is_terminal()
                 && std::env::var_os("TERM").is_none_or(|t| t != "dumb"),

@@ -6,9 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use clap::ValueEnum;
 
-use crate::cli::GlobalArgs;
 use crate::error::Failure;
 use crate::settings::ProfileConfig;
 
@@ -16,7 +14,7 @@ use crate::settings::ProfileConfig;
 pub const CONFIG_FILE: &str = "rcluster.toml";
 
 /// Built-in `rcluster.toml` presets, embedded from `profiles/`.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Preset {
     /// Controller and engines as processes on this machine
     Local,
@@ -90,21 +88,30 @@ pub struct Profile {
     pub dir: PathBuf,
 }
 
+/// Which profile the user named (`--profile`/`--profile-dir`); at most one of the two is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileSelector {
+    pub profile: Option<String>,
+    pub profile_dir: Option<PathBuf>,
+}
+
 impl Profile {
     /// The profile chosen by `--profile`/`--profile-dir` (default: `default`).
-    pub fn from_args(args: &GlobalArgs) -> Result<Profile> {
-        if let Some(dir) = &args.profile_dir {
+    pub fn from_args(selector: impl Into<ProfileSelector>) -> Result<Profile> {
+        let selector = selector.into();
+        if let Some(dir) = &selector.profile_dir {
             return Ok(Profile::from_dir(dir));
         }
-        let name = args.profile.as_deref().unwrap_or("default");
+        let name = selector.profile.as_deref().unwrap_or("default");
         Profile::named(name)
     }
 
     /// The profile named by `--profile`/`--profile-dir`, or, when neither is given, every
     /// profile in the IPython directory (as `ipcluster list` scans them).
-    pub fn selected_or_all(args: &GlobalArgs) -> Result<Vec<Profile>> {
-        if args.profile.is_some() || args.profile_dir.is_some() {
-            let profile = Profile::from_args(args)?;
+    pub fn selected_or_all(selector: impl Into<ProfileSelector>) -> Result<Vec<Profile>> {
+        let selector = selector.into();
+        if selector.profile.is_some() || selector.profile_dir.is_some() {
+            let profile = Profile::from_args(selector)?;
             profile.require()?;
             Ok(vec![profile])
         } else {

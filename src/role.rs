@@ -1,7 +1,7 @@
 //! The two parts of a cluster, as files, scripts and the command line name them.
 
 /// The controller or the engines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Controller,
     Engines,

@@ -4,13 +4,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Failure;
 
 /// How the controller is started.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ControllerLauncher {
     /// A process on this machine
@@ -23,7 +22,7 @@ pub enum ControllerLauncher {
 }
 
 /// How the engines are started.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EngineLauncher {
     /// One process per engine on this machine
@@ -160,21 +159,33 @@ pub struct SlurmConfig {
     pub prologue: Vec<String>,
 }
 
+/// Slurm settings given for one command (its flags), over `[slurm]` of the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlurmOverrides {
+    pub partition: Option<String>,
+    pub account: Option<String>,
+    pub qos: Option<String>,
+    pub time: Option<String>,
+    /// Extra `#SBATCH` lines, added after the file's.
+    pub directives: Vec<String>,
+}
+
 impl SlurmConfig {
     /// Command-line flags over the file: each flag given replaces its key; `--directive` lines
     /// are added to `directives`.
-    pub fn apply(&mut self, args: &crate::cli::SlurmArgs) {
+    pub fn apply(&mut self, overrides: impl Into<SlurmOverrides>) {
+        let overrides = overrides.into();
         for (field, flag) in [
-            (&mut self.partition, &args.partition),
-            (&mut self.account, &args.account),
-            (&mut self.qos, &args.qos),
-            (&mut self.time, &args.time),
+            (&mut self.partition, overrides.partition),
+            (&mut self.account, overrides.account),
+            (&mut self.qos, overrides.qos),
+            (&mut self.time, overrides.time),
         ] {
             if flag.is_some() {
-                field.clone_from(flag);
+                *field = flag;
             }
         }
-        self.directives.extend(args.directives.iter().cloned());
+        self.directives.extend(overrides.directives);
     }
 }
 

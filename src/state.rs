@@ -67,6 +67,10 @@ pub struct ClusterState {
     /// Files rcluster created for this cluster besides the launchers' output files.
     #[serde(default)]
     pub files: Vec<PathBuf>,
+    /// Names (never values) of the variables of the Slurm job rcluster ran in that its Slurm
+    /// commands, and so the cluster's jobs, did not get; see [`crate::slurm_env`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slurm_env_removed: Vec<String>,
 }
 
 impl ClusterState {

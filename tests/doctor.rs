@@ -130,7 +130,9 @@ fn python_without_ipyparallel_fails_with_the_install_command() {
         "{ipp}"
     );
     assert!(
-        stdout.contains(&format!("fix: {base} -m pip install ipyparallel")),
+        stdout.contains(&format!(
+            "fix: {base} -m pip install -U 'ipyparallel>=8.4.1,<10'"
+        )),
         "{stdout}"
     );
 }

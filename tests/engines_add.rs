@@ -72,6 +72,33 @@ fn engines_of_another_launcher_class_are_refused() {
         .success();
 }
 
+/// Issue 14: the count to add to comes from the hub's engine-state file; one that cannot be read
+/// (here for good, normally half written for a moment) is an error naming it, never 0 engines,
+/// which would let the wait end before a new engine registered. Nothing is started.
+#[test]
+fn an_unreadable_engine_state_file_is_named_and_nothing_is_added() {
+    let env = Env::new();
+    env.create_profile("p");
+    env.start("p", "torn", 1);
+    let state = env.profile_dir("p").join("log").join("enginestorn.json");
+    assert!(state.exists(), "{} missing", state.display());
+    std::fs::write(&state, r#"{"engines": {"0": "#).unwrap();
+    env.rcluster()
+        .args(["engines", "add", "--profile", "p", "-n", "1"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("cannot count the engines of cluster `torn`")
+                .and(predicate::str::contains("enginestorn.json")),
+        );
+    assert_eq!(sets(&env, "p", "torn").len(), 1);
+    assert_eq!(env.recorded_pids("p", "torn").len(), 2);
+    env.rcluster()
+        .args(["stop", "--profile", "p"])
+        .assert()
+        .success();
+}
+
 #[test]
 fn adding_to_a_cluster_that_is_not_there_exits_11() {
     let env = Env::new();

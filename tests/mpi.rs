@@ -222,3 +222,56 @@ fn mpi_engines_added_after_a_failure_get_their_ranks_as_ids() {
         .success();
     assert_eq!(leftovers(&env), Vec::<i32>::new());
 }
+
+#[test]
+fn interop_rcluster_lists_and_stops_an_ipcluster_mpi_cluster() {
+    if !mpi_available() {
+        return;
+    }
+    let env = Env::new();
+    env.create_profile("ipm");
+    let started = std::process::Command::new(common::venv_dir().join("bin/ipcluster"))
+        .args([
+            "start",
+            "--profile=ipm",
+            "--cluster-id=ipcm",
+            "-n",
+            "2",
+            "--engines=mpi",
+            "--MPILauncher.mpi_args=['--oversubscribe']",
+            "--daemonize",
+        ])
+        .env("IPYTHONDIR", &env.ipython_dir)
+        // Open MPI refuses root without these; CI runs as root.
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .current_dir(env.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let pids = env.recorded_pids("ipm", "ipcm");
+    assert_eq!(pids.len(), 2, "controller and mpiexec: {pids:?}");
+    let out = env
+        .rcluster()
+        .args(["list", "--json", "--profile", "ipm"])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["cluster_id"], "ipcm", "{rows}");
+    assert_eq!(rows[0]["engines_requested"], 2, "{rows}");
+    env.rcluster()
+        .args(["stop", "--profile", "ipm", "ipcm"])
+        .assert()
+        .success();
+    assert!(wait_all_gone(&pids, Duration::from_secs(1)).is_empty());
+    assert_eq!(
+        leftovers(&env),
+        Vec::<i32>::new(),
+        "mpiexec, orted or engines left"
+    );
+    assert_eq!(env.security_files_of("ipm", "ipcm"), Vec::<String>::new());
+}

@@ -7,7 +7,7 @@ mod follow;
 
 use std::time::Duration;
 
-use common::{Env, recorded_jobs, slurm_available};
+use common::{Env, SEED_CONTROLLER, recorded_jobs, slurm_available};
 use follow::Follower;
 use predicates::prelude::*;
 
@@ -19,16 +19,7 @@ c.Cluster.controller_launcher_class = 'ipyparallel.cluster.launcher.SlurmControl
 c.Cluster.engine_launcher_class = 'ipyparallel.cluster.launcher.SlurmEngineSetLauncher'
 ";
 
-/// The seed guide's templates, with the lab's short time limit.
-const SEED_CONTROLLER: &str = "#!/bin/sh
-#SBATCH --output={output_file}
-#SBATCH --export=ALL
-#SBATCH --job-name=ipcontroller-{cluster_id}
-#SBATCH --ntasks=1
-#SBATCH --time=30
-{program_and_args}
-";
-
+/// The seed guide's engine template, short: no `--nodes`, no extra engine arguments.
 const SEED_ENGINE: &str = "#!/bin/bash
 #SBATCH --time=30
 #SBATCH --export=ALL

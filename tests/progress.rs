@@ -35,6 +35,15 @@ fn terminal_gets_a_live_line_that_ends_cleanly() {
         progress.iter().all(|f| !f.contains('\n')),
         "a progress frame spans lines:\n{text:?}"
     );
+    // The hub rewrites its engine-state file in place; a half-written read must not show as 0.
+    let counts: Vec<usize> = progress
+        .iter()
+        .filter_map(|f| f.strip_prefix("engines ")?.split('/').next()?.parse().ok())
+        .collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] <= w[1]),
+        "the count went backward: {counts:?}"
+    );
     // The line is cleared before the summary, which then starts at column 0.
     let summary = text.find("started cluster `tty`").expect("summary");
     assert!(

@@ -97,7 +97,9 @@ fn connection_files_that_never_appear_time_out_and_roll_back() {
         .code(1)
         .stderr(
             predicate::str::contains("did not write its connection files within 2 s")
-                .and(predicate::str::contains("--timeout")),
+                .and(predicate::str::contains("--timeout"))
+                // A local controller waits in no queue: no Slurm sentence for it.
+                .and(predicate::str::contains("Slurm").not()),
         );
     assert!(started.elapsed() < Duration::from_secs(15));
     assert_nothing_left(&env, "p", "to");
@@ -393,6 +395,19 @@ fn slurm_profile_with_pending_controller(env: &Env) {
     );
 }
 
+/// Profile `s`: controller and `n` engines through Slurm, the engines' job from `template`.
+fn slurm_profile_with_engine_template(env: &Env, n: u32, name: &str, template: &str) {
+    env.create_slurm_profile("s");
+    std::fs::write(env.profile_dir("s").join(name), template).unwrap();
+    write_config(
+        env,
+        "s",
+        &format!(
+            "[controller]\nlauncher = \"slurm\"\n[engines]\nlauncher = \"slurm\"\nn = {n}\ntemplate = \"{name}\"\n"
+        ),
+    );
+}
+
 fn wait_for_file(path: &std::path::Path, timeout: Duration) {
     let deadline = Instant::now() + timeout;
     while !path.exists() && Instant::now() < deadline {
@@ -483,6 +498,81 @@ fn signals_during_start_roll_back() {
     }
 }
 
+/// A `squeue` that hangs the first time it is asked (then the real one answers): SIGTERM to a
+/// start waiting on it must abandon the query and roll back, not wait out the command timeout.
+#[test]
+fn a_signal_during_a_hung_squeue_rolls_back_at_once() {
+    if !slurm_available() {
+        return;
+    }
+    let env = Env::new();
+    slurm_profile_with_pending_controller(&env);
+    let dir = env.dir.path().join("fake-squeue-hang-once");
+    std::fs::create_dir_all(&dir).unwrap();
+    let marker = dir.join("asked");
+    let real = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v squeue"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let script = format!(
+        "#!/bin/sh\n# fake-squeue-hang-once: fault injection, the first query hangs\nif [ ! -e {m} ]; then : > {m}; exec sleep 3600; fi\nexec {real} \"$@\"\n",
+        m = marker.display(),
+        real = real.trim()
+    );
+    let fake = dir.join("squeue");
+    std::fs::write(&fake, script).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut child = env
+        .rcluster_std()
+        .env("PATH", &path)
+        // Without abandoning the query, the start would sit in it for an hour.
+        .env("RCLUSTER_SLURM_TIMEOUT", "3600")
+        .args([
+            "start",
+            "--profile",
+            "s",
+            "--cluster-id",
+            "hung",
+            "--timeout",
+            "600",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_file(&marker, Duration::from_secs(60));
+    let jobs = common::recorded_jobs(&env, "s", "hung");
+    assert!(!jobs.is_empty(), "the controller job was submitted first");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    // A bound on a hang, not a speed goal: the fault would hold start for an hour.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("start still waits on the hung squeue after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    assert_eq!(common::active_jobs(&jobs), Vec::<String>::new());
+    assert_nothing_left(&env, "s", "hung");
+}
+
 #[test]
 fn stop_during_start_leaves_nothing_running() {
     if !slurm_available() {
@@ -526,16 +616,11 @@ fn engine_submission_failing_after_the_controller_job_cancels_it() {
         return;
     }
     let env = Env::new();
-    env.create_slurm_profile("s");
-    std::fs::write(
-        env.profile_dir("s").join("bad.engine.template"),
-        "#!/bin/sh\n#SBATCH --ntasks={n}\nsrun {program_and_args} {no_such_variable}\n",
-    )
-    .unwrap();
-    write_config(
+    slurm_profile_with_engine_template(
         &env,
-        "s",
-        "[controller]\nlauncher = \"slurm\"\n[engines]\nlauncher = \"slurm\"\nn = 1\ntemplate = \"bad.engine.template\"\n",
+        1,
+        "bad.engine.template",
+        "#!/bin/sh\n#SBATCH --ntasks={n}\nsrun {program_and_args} {no_such_variable}\n",
     );
     let out = env
         .rcluster()
@@ -587,4 +672,143 @@ fn a_start_killed_before_it_wrote_anything_leaves_only_a_lock_that_stop_clears()
         .stderr(predicate::str::contains("is gone"));
     assert_eq!(env.security_files_of("p", "k9"), Vec::<String>::new());
     assert!(!env.security("p").join("rcluster-k9.lock").exists());
+}
+
+/// Issue 14: a Slurm job that fails during start is named with its real id in the hint, and the
+/// rollback ends the other jobs as `stop` does, CANCELLED.
+#[test]
+fn engine_job_that_fails_is_named_and_the_rest_ends_cancelled() {
+    if !slurm_available() {
+        return;
+    }
+    let env = Env::new();
+    slurm_profile_with_engine_template(
+        &env,
+        1,
+        "fails.engine.template",
+        "#!/bin/sh\n#SBATCH --ntasks={n}\n#SBATCH --output={output_file}\necho 'no engines today' >&2\nexit 3\n",
+    );
+    let out = env
+        .rcluster()
+        .args([
+            "start",
+            "--profile",
+            "s",
+            "--cluster-id",
+            "fj",
+            "--timeout",
+            "120",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let submitted = |role: &str| {
+        stderr
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("submitted {role} job ")))
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no {role} job submitted:\n{stderr}"))
+            .to_string()
+    };
+    let (controller, engines) = (submitted("controller"), submitted("engine"));
+    assert!(
+        stderr.contains(&format!("the engines job {engines} ended (FAILED"))
+            && stderr.contains(&format!("`sacct -j {engines}`"))
+            && stderr.contains("no engines today"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("JOBID"), "{stderr}");
+    assert_eq!(
+        common::job_states(std::slice::from_ref(&controller)),
+        vec![(controller.clone(), "CANCELLED".to_string())]
+    );
+    assert_eq!(
+        common::active_jobs(&[controller, engines]),
+        Vec::<String>::new()
+    );
+    assert_nothing_left(&env, "s", "fj");
+}
+
+/// Issue 14: a start interrupted while its jobs run, engines registered, rolls back as `stop`
+/// ends a cluster: every job CANCELLED (none FAILED because its batch shell ended on its own),
+/// nothing left in the queue.
+#[test]
+fn interrupted_start_with_running_jobs_ends_them_all_cancelled() {
+    if !slurm_available() {
+        return;
+    }
+    let env = Env::new();
+    // One engine per job whatever `-n` says, so start waits for the second one forever.
+    slurm_profile_with_engine_template(
+        &env,
+        2,
+        "one.engine.template",
+        "#!/bin/sh\n#SBATCH --ntasks=1\n#SBATCH --output={output_file}\nsrun --ntasks=1 {program_and_args}\n",
+    );
+    let mut child = env
+        .rcluster_std()
+        .args([
+            "start",
+            "--profile",
+            "s",
+            "--cluster-id",
+            "ij",
+            "--timeout",
+            "120",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let read = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        seen += &line;
+        assert!(read > 0, "start ended before an engine registered:\n{seen}");
+        if line.contains("engines 1/2 registered") {
+            break;
+        }
+    }
+    let jobs = common::recorded_jobs(&env, "s", "ij");
+    assert_eq!(jobs.len(), 2, "{jobs:?}");
+    // Old enough for the fast path (SIGSTOP to the shells, SIGTERM to the steps): a job that
+    // has just started gets the plain scancel.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ran_for_seconds(&jobs, 6) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    std::io::Read::read_to_string(&mut stderr, &mut seen).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{seen}");
+    assert!(seen.contains("interrupted by SIGINT"), "{seen}");
+    assert_eq!(common::active_jobs(&jobs), Vec::<String>::new(), "{seen}");
+    let states = common::job_states(&jobs);
+    assert_eq!(states.len(), 2, "{states:?}");
+    assert!(
+        states.iter().all(|(_, state)| state == "CANCELLED"),
+        "{states:?}\n{seen}"
+    );
+    assert_nothing_left(&env, "s", "ij");
+}
+
+/// Whether every one of `jobs` is RUNNING and has run at least `secs` seconds (squeue's `%M`).
+fn ran_for_seconds(jobs: &[String], secs: u64) -> bool {
+    let out = Command::new("squeue")
+        .args(["-h", "-t", "RUNNING", "-o", "%M", "-j", &jobs.join(",")])
+        .output()
+        .unwrap();
+    let used: Vec<u64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (m, s) = l.trim().rsplit_once(':')?;
+            Some(m.parse::<u64>().ok()? * 60 + s.parse::<u64>().ok()?)
+        })
+        .collect();
+    used.len() == jobs.len() && used.iter().all(|&t| t >= secs)
 }

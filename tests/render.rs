@@ -3,18 +3,8 @@
 
 mod common;
 
-use common::Env;
+use common::{Env, SEED_ENGINE};
 use predicates::prelude::*;
-
-const SEED_ENGINE: &str = "#!/bin/bash
-#SBATCH --time=30
-#SBATCH --export=ALL
-#SBATCH --output={output_file}
-#SBATCH --job-name=ipengine-{cluster_id}
-#SBATCH --ntasks={n}
-#SBATCH --nodes={n//5 + 1}
-srun {program_and_args} --debug --profile-dir={profile_dir} --cluster-id={cluster_id}
-";
 
 #[test]
 fn renders_the_seed_engine_template_without_a_profile() {

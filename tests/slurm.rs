@@ -5,7 +5,9 @@ mod common;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::{Env, active_jobs, job_states, recorded_jobs, slurm_available};
+use common::{
+    Env, SEED_CONTROLLER, SEED_ENGINE, active_jobs, job_states, recorded_jobs, slurm_available,
+};
 use predicates::prelude::*;
 
 /// The lab has 3 nodes x 8 CPUs: one 12-engine cluster at a time, or jobs would wait for CPUs.
@@ -14,25 +16,6 @@ static SLURM: Mutex<()> = Mutex::new(());
 fn lock() -> std::sync::MutexGuard<'static, ()> {
     SLURM.lock().unwrap_or_else(|e| e.into_inner())
 }
-
-const SEED_CONTROLLER: &str = "#!/bin/sh
-#SBATCH --output={output_file}
-#SBATCH --export=ALL
-#SBATCH --job-name=ipcontroller-{cluster_id}
-#SBATCH --ntasks=1
-#SBATCH --time=30
-{program_and_args}
-";
-
-const SEED_ENGINE: &str = "#!/bin/bash
-#SBATCH --time=30
-#SBATCH --export=ALL
-#SBATCH --output={output_file}
-#SBATCH --job-name=ipengine-{cluster_id}
-#SBATCH --ntasks={n}
-#SBATCH --nodes={n//5 + 1}
-srun {program_and_args} --debug --profile-dir={profile_dir} --cluster-id={cluster_id}
-";
 
 /// After a stop: Slurm lists no job of the cluster and `security/` holds no file of it.
 fn assert_all_gone(env: &Env, profile: &str, id: &str, jobs: &[String]) {
@@ -209,7 +192,7 @@ fn first_set_id(env: &Env, profile: &str, id: &str) -> String {
 }
 
 #[test]
-fn python_loads_lists_and_stops_an_rcluster_slurm_cluster() {
+fn interop_python_loads_lists_and_stops_an_rcluster_slurm_cluster() {
     if !slurm_available() {
         return;
     }
@@ -265,7 +248,7 @@ print(type(c.controller).__name__, sorted(rc.ids))
 }
 
 #[test]
-fn rcluster_stops_an_ipcluster_slurm_cluster() {
+fn interop_rcluster_stops_an_ipcluster_slurm_cluster() {
     if !slurm_available() {
         return;
     }

@@ -9,7 +9,7 @@ use common::{Env, alive, wait_all_gone};
 use predicates::prelude::*;
 
 #[test]
-fn client_attaches_computes_on_three_engines() {
+fn interop_client_attaches_computes_on_three_engines() {
     let env = Env::new();
     env.create_profile("p");
     env.start("p", "a1", 3);
@@ -28,7 +28,7 @@ print(view.map_sync(lambda x: x * x, range(10)))
 }
 
 #[test]
-fn python_loads_cluster_file_without_rewriting_it() {
+fn interop_python_loads_cluster_file_without_rewriting_it() {
     let env = Env::new();
     env.create_profile("p");
     env.start("p", "a2", 2);
@@ -52,7 +52,7 @@ print(sorted(rc.ids), cluster.controller.state, list(cluster.engines))
 }
 
 #[test]
-fn ipcluster_lists_and_stops_an_rcluster_cluster() {
+fn interop_ipcluster_lists_and_stops_an_rcluster_cluster() {
     let env = Env::new();
     env.create_profile("p");
     env.start("p", "a3", 3);
@@ -91,7 +91,7 @@ fn ipcluster_lists_and_stops_an_rcluster_cluster() {
 }
 
 #[test]
-fn rcluster_lists_and_stops_an_ipcluster_cluster() {
+fn interop_rcluster_lists_and_stops_an_ipcluster_cluster() {
     let env = Env::new();
     env.create_profile("p");
     let started = env.ipcluster(&[

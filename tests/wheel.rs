@@ -166,7 +166,9 @@ fn wheel_installs_into_a_fresh_venv_runs_a_cluster_and_needs_glibc_2_17_at_most(
     let mut lines = metadata.lines();
     assert_eq!(lines.next(), Some(VERSION), "metadata: {metadata}");
     assert!(
-        lines.any(|l| l.starts_with("ipyparallel>=8")
+        lines.any(|l| l.starts_with("ipyparallel")
+            && l.contains(">=8.4.1")
+            && l.contains("<10")
             && l.replace('\'', "\"").contains("extra == \"ipyparallel\"")),
         "the wheel does not declare the ipyparallel extra: {metadata}"
     );

@@ -3,11 +3,10 @@
 //! launchers). The exit code is 1 only when a needed check fails.
 
 use std::ffi::OsStr;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
 use serde_json::json;
@@ -18,6 +17,7 @@ use crate::error::Failure;
 use crate::ids;
 use crate::output::Printer;
 use crate::profile::{self, Profile};
+use crate::python_env::{self, Verdict, major_minor};
 use crate::settings::{
     ControllerLauncher, EngineLauncher, ProfileConfig, find_in_path, resolve_python,
 };
@@ -342,14 +342,11 @@ fn config_checks(profile: &Profile, config: &ProfileConfig, args: &DoctorArgs) -
     let exe = python.as_ref().ok();
     match (&report, exe) {
         (Some(report), Some(exe)) => checks.push(match &report.ipyparallel {
-            Ok(version) => Check::pass("ipyparallel", version.clone()),
+            Ok(version) => check_ipyparallel_version(exe, version),
             Err(why) => Check::fail(
                 "ipyparallel",
                 format!("cannot import it: {why}"),
-                format!(
-                    "{} -m pip install ipyparallel",
-                    crate::shell::quote(&exe.to_string_lossy())
-                ),
+                python_env::install_command(exe),
             ),
         }),
         _ => checks.push(Check::skip(
@@ -427,7 +424,11 @@ fn probe_python(exe: &Path) -> Result<PythonReport, String> {
     if exe.is_absolute() && !exe.exists() {
         return Err(format!("`{shown}` does not exist"));
     }
-    let output = match run_with_timeout(exe.as_os_str(), &["-c", PYTHON_PROBE], PYTHON_TIMEOUT) {
+    let output = match crate::process::run_with_timeout(
+        exe.as_os_str(),
+        &["-c", PYTHON_PROBE],
+        PYTHON_TIMEOUT,
+    ) {
         Ok(Some(output)) => output,
         Ok(None) => {
             return Err(format!(
@@ -459,23 +460,35 @@ fn probe_python(exe: &Path) -> Result<PythonReport, String> {
     })
 }
 
-/// `major.minor` of a version such as `9.2.0` or `3.12.3`.
-fn major_minor(version: &str) -> Option<(u64, u64)> {
-    let mut parts = version.split('.');
-    let major = parts.next()?.trim().parse().ok()?;
-    let minor: String = parts
-        .next()?
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    Some((major, minor.parse().ok()?))
+fn check_ipyparallel_version(exe: &Path, version: &str) -> Check {
+    match python_env::verdict(version) {
+        Verdict::Supported => Check::pass("ipyparallel", version),
+        Verdict::TooOld => Check::fail(
+            "ipyparallel",
+            python_env::too_old(version),
+            python_env::install_command(exe),
+        ),
+        Verdict::Untested => Check::warn(
+            "ipyparallel",
+            python_env::untested(version),
+            format!(
+                "if the cluster misbehaves, try the tested range: {}",
+                python_env::install_command(exe)
+            ),
+        ),
+        Verdict::Unreadable => Check::warn(
+            "ipyparallel",
+            format!(
+                "cannot tell whether `{version}` is in the tested range ({})",
+                python_env::requirement()
+            ),
+            python_env::install_command(exe),
+        ),
+    }
 }
 
 fn check_client(client: &Path, cluster: Option<&PythonReport>) -> Check {
-    let fix_install = format!(
-        "{} -m pip install ipyparallel",
-        crate::shell::quote(&client.to_string_lossy())
-    );
+    let fix_install = python_env::install_command(client);
     let report = match probe_python(client) {
         Ok(report) => report,
         Err(why) => {
@@ -550,7 +563,7 @@ fn check_mpi4py(exe: &Path, on_nodes: bool) -> Check {
     } else {
         ""
     };
-    match run_with_timeout(exe.as_os_str(), &["-c", code], PYTHON_TIMEOUT) {
+    match crate::process::run_with_timeout(exe.as_os_str(), &["-c", code], PYTHON_TIMEOUT) {
         Ok(Some(output)) if output.status.success() => Check::pass(
             "mpi4py",
             format!("{}{where_}", String::from_utf8_lossy(&output.stdout).trim()),
@@ -596,18 +609,19 @@ fn check_mpiexec(program: &str) -> Check {
             "install an MPI (e.g. `apt install openmpi-bin`, or `module load openmpi`), or set `[mpi] mpiexec` in rcluster.toml",
         );
     };
-    let version = run_with_timeout(path.as_os_str(), &["--version"], COMMAND_TIMEOUT)
-        .ok()
-        .flatten()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        })
-        .filter(|v| !v.is_empty());
+    let version =
+        crate::process::run_with_timeout(path.as_os_str(), &["--version"], COMMAND_TIMEOUT)
+            .ok()
+            .flatten()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            })
+            .filter(|v| !v.is_empty());
     Check::pass(
         "mpiexec",
         match version {
@@ -619,7 +633,7 @@ fn check_mpiexec(program: &str) -> Check {
 
 fn check_slurm_controller() -> Check {
     let fix = "Slurm's controller (slurmctld) does not answer from here: check `scontrol ping`, or ask the site's admins";
-    match run_with_timeout(
+    match crate::process::run_with_timeout(
         OsStr::new("squeue"),
         &["--me", "--noheader", "--format=%i"],
         COMMAND_TIMEOUT,
@@ -830,74 +844,5 @@ fn check_security(security: &Path) -> Check {
             ),
             fixes.join(" && "),
         )
-    }
-}
-
-/// Runs a command with stdin closed; `Ok(None)` when it did not finish within `timeout` (it is
-/// killed then).
-fn run_with_timeout(
-    program: &OsStr,
-    args: &[&str],
-    timeout: Duration,
-) -> std::io::Result<Option<Output>> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    // Read both pipes while waiting, so a chatty program cannot block on a full pipe.
-    let reader = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    };
-    let stdout = reader(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = reader(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
-    Ok(status.map(|status| Output {
-        status,
-        stdout,
-        stderr,
-    }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn major_minor_of_versions() {
-        assert_eq!(major_minor("9.2.0"), Some((9, 2)));
-        assert_eq!(major_minor("3.12.3"), Some((3, 12)));
-        assert_eq!(major_minor("8.0rc1"), Some((8, 0)));
-        assert_eq!(major_minor("9"), None);
     }
 }

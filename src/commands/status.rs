@@ -70,6 +70,11 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
         _ => format!("profile_dir={:?}", profile.dir.to_string_lossy()),
     };
     let attach = format!("rc = ipp.Client({profile_arg}, cluster_id={id:?})");
+    let removed: Vec<String> = cluster
+        .state
+        .as_ref()
+        .map(|s| s.slurm_env_removed.clone())
+        .unwrap_or_default();
     let security = profile.security_dir();
     let status = json!({
         "profile": profile.label(),
@@ -82,6 +87,7 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
         "age_seconds": cluster.created().map(|c| unix_now().saturating_sub(c)),
         "host": cluster.state.as_ref().map(|s| s.host.clone()),
         "pieces": pieces,
+        "slurm_env_removed": removed,
         "client_file": connection::connection_file(&security, id, "client"),
         "attach": attach,
     });
@@ -152,6 +158,12 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
         for log in piece["logs"].as_array().into_iter().flatten() {
             println!("    log: {}", log.as_str().unwrap_or(""));
         }
+    }
+    if !removed.is_empty() {
+        println!(
+            "started inside a Slurm job; its jobs were submitted without that job's variables {}",
+            removed.join(" ")
+        );
     }
     println!("attach from Python:");
     println!("    import ipyparallel as ipp");

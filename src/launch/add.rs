@@ -64,6 +64,7 @@ impl AddEngines<'_> {
         let doc: Value = serde_json::from_str(&text)
             .with_context(|| format!("invalid cluster file `{}`", file.path.display()))?;
         let python = resolve_python(&self.config.python)?;
+        crate::python_env::require_supported_ipyparallel(&python, printer)?;
         let mut config = self.config;
         config.engines.n = Some(self.n);
         let mut plan = Plan::new(self.profile, id.clone(), config, python, self.vars)?;
@@ -73,7 +74,20 @@ impl AddEngines<'_> {
             // registration of a dead engine still holds it.
             wait_for_dead_engines_to_drop(self.profile, self.cluster, printer)?;
         }
-        let before = connection::registered_engines(&self.profile.log_dir(), &id).unwrap_or(0);
+        // Read as 0, a half-written file would let the wait end before any new engine came.
+        let before = connection::registered_engines_settled(
+            &self.profile.log_dir(),
+            &id,
+            SETTLE_PATIENCE,
+        )
+        .ok_or_else(|| {
+            let path = connection::engine_state_file(&self.profile.log_dir(), &id);
+            Failure::error(format!(
+                "cannot count the engines of cluster `{shown}`: `{}` is not valid JSON",
+                path.display()
+            ))
+            .hint("its controller rewrites it at each registration; try again, or check that the controller runs")
+        })?;
         plan.set_timeout(self.timeout);
         let mut launch = Launch::new(plan);
         let base_state = match &self.cluster.state {
@@ -83,6 +97,7 @@ impl AddEngines<'_> {
         launch.state = base_state.clone();
         launch.state.requested += self.n;
         launch.target = before + self.n as usize;
+        launch.registered.observe(Some(before));
         launch.base = Some((doc, base_state));
         let timeout = self.timeout;
         let result = (|| {
@@ -100,7 +115,7 @@ impl AddEngines<'_> {
                     if self.no_wait {
                         String::new()
                     } else {
-                        format!(": {} registered in all", launch.registered)
+                        format!(": {} registered in all", launch.registered.get())
                     }
                 ));
                 Ok(())
@@ -113,6 +128,9 @@ impl AddEngines<'_> {
         }
     }
 }
+
+/// How long a half-written engine-state file is read again before it counts as unreadable.
+const SETTLE_PATIENCE: Duration = Duration::from_secs(2);
 
 /// Waits until the hub no longer counts engines whose processes or jobs have ended: it drops
 /// them after missed heartbeats (ten periods, about 5 s with rcluster's default period).
@@ -144,8 +162,13 @@ fn wait_for_dead_engines_to_drop(
     let mut shown = None;
     loop {
         check_interrupt()?;
-        let registered = connection::registered_engines(&profile.log_dir(), &cluster.cluster_id)
-            .unwrap_or(0) as u64;
+        // Unreadable for good, the file cannot tell: nothing to wait for.
+        let registered = connection::registered_engines_settled(
+            &profile.log_dir(),
+            &cluster.cluster_id,
+            SETTLE_PATIENCE,
+        )
+        .unwrap_or(0) as u64;
         if registered <= live {
             return Ok(());
         }

@@ -36,7 +36,7 @@ pub struct Launch<'a> {
     pub state: ClusterState,
     pub started_at: Instant,
     /// Engines registered when last counted.
-    pub registered: usize,
+    pub registered: connection::RegisteredCount,
     last_job_poll: Option<Instant>,
     job_states: JobStates,
     reported: String,
@@ -59,6 +59,7 @@ impl<'a> Launch<'a> {
             processes: Vec::new(),
             jobs: Vec::new(),
             files: Vec::new(),
+            slurm_env_removed: Vec::new(),
         };
         let target = plan.n as usize;
         Launch {
@@ -67,7 +68,7 @@ impl<'a> Launch<'a> {
             engine_sets: Vec::new(),
             state,
             started_at: Instant::now(),
-            registered: 0,
+            registered: Default::default(),
             last_job_poll: None,
             job_states: Default::default(),
             reported: String::new(),
@@ -131,6 +132,7 @@ impl<'a> Launch<'a> {
         }
         self.state.files.extend(launched.files.iter().cloned());
         if let Some(job) = &launched.job {
+            self.state.slurm_env_removed = job.scheduler.env_removed();
             self.state.jobs.push(JobRecord {
                 job_id: job.job_id.clone(),
                 role: role.into(),
@@ -243,7 +245,7 @@ impl<'a> Launch<'a> {
                 "the {} job {} ended ({state}) before the cluster was ready{log}",
                 job.role, job.job_id
             ))
-            .hint(job.job().scheduler.why_ended_hint())
+            .hint(job.job().scheduler.why_ended_hint(&job.job_id))
             .into());
         }
         Ok(())
@@ -316,10 +318,7 @@ impl<'a> Launch<'a> {
                         format!(" ({state})")
                     }
                 ))
-                .hint(format!(
-                    "raise `--timeout`; a queued controller job starts when {} finds room for it",
-                    self.jobs().display_name()
-                ))
+                .hint(self.plan.controller_backend().wait_hint())
                 .into());
             }
             std::thread::sleep(delay);
@@ -337,9 +336,10 @@ impl<'a> Launch<'a> {
         let n = self.target;
         let mut delay = Duration::from_millis(10);
         loop {
-            let registered =
-                connection::registered_engines(&log_dir, self.cluster_id()).unwrap_or(0);
-            self.registered = registered;
+            let registered = self.registered.observe(connection::registered_engines(
+                &log_dir,
+                &self.plan.cluster_id,
+            ));
             if registered >= n {
                 return Ok(());
             }

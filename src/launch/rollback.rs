@@ -50,8 +50,11 @@ impl Launch<'_> {
         };
         let mut keep_record = false;
         if !jobs.is_empty() {
+            // As `stop` ends them: the engines exit gracefully and fast, and no job is recorded
+            // FAILED because its batch shell ended on its own once its steps were signalled.
             let cancelled = jobs
-                .cancel()
+                .query()
+                .and_then(|states| jobs.end_gracefully(&states, Duration::from_secs(3)))
                 .and_then(|()| jobs.wait_ended(Duration::from_secs(30)));
             match cancelled {
                 Ok(left) if left.is_empty() => {}

@@ -185,6 +185,10 @@ pub trait ControllerBackend: Sync {
     fn layout(&self) -> Layout {
         Layout::Process
     }
+    /// What to do when its connection files did not appear within start's timeout.
+    fn wait_hint(&self) -> &'static str {
+        "raise `--timeout` if this machine is busy; otherwise the controller's log says why it did not start"
+    }
     /// The batch script it submits, for backends that submit one (`render`, `doctor`).
     fn script(&self, spec: &ControllerSpec) -> Option<Result<Script>> {
         let _ = spec;

@@ -34,6 +34,8 @@ pub struct JobInfo {
     pub nodes: String,
     /// Time left, as the scheduler prints it, else empty.
     pub time_left: String,
+    /// How long a running job has run, when the scheduler said.
+    pub time_used: Option<Duration>,
 }
 
 impl JobInfo {
@@ -80,10 +82,22 @@ pub trait Scheduler: Sync + std::fmt::Debug {
     fn cancel(&self, job_ids: &[String]) -> Result<()>;
     /// Ends `active` jobs, giving the processes of `running` ones (a subset) `grace` to exit.
     fn end_gracefully(&self, active: &[String], running: &[String], grace: Duration) -> Result<()>;
-    /// How a user learns why a job ended, for error hints.
-    fn why_ended_hint(&self) -> &'static str;
+    /// How a user learns why job `job_id` ended, for error hints.
+    fn why_ended_hint(&self, job_id: &str) -> String;
     /// The command that shows the queue, for hints (`squeue`).
     fn queue_command(&self) -> &'static str;
+
+    /// Whether [`Scheduler::end_gracefully`] may give this active job's processes their grace
+    /// (else it is just cancelled).
+    fn may_end_gracefully(&self, info: &JobInfo) -> bool {
+        info.is_running()
+    }
+
+    /// Names of this process's environment variables that submitted jobs do not get (recorded
+    /// in the state file and shown by `status`).
+    fn env_removed(&self) -> Vec<String> {
+        Vec::new()
+    }
 
     /// Waits (bounded) until none of the jobs is active; returns those still active.
     fn wait_ended(&self, job_ids: &[String], timeout: Duration) -> Result<Vec<String>> {
@@ -196,17 +210,18 @@ impl Jobs {
     /// Ends those of the jobs that `states` shows active, gracefully for those running.
     pub fn end_gracefully(&self, states: &JobStates, grace: Duration) -> Result<()> {
         for (scheduler, ids) in self.by_scheduler() {
-            let having = |keep: fn(&JobInfo) -> bool| -> Vec<String> {
+            let having = |keep: &dyn Fn(&JobInfo) -> bool| -> Vec<String> {
                 ids.iter()
                     .filter(|id| states.get(*id).is_some_and(keep))
                     .cloned()
                     .collect()
             };
-            let active = having(JobInfo::is_active);
+            let active = having(&JobInfo::is_active);
             if active.is_empty() {
                 continue;
             }
-            scheduler.end_gracefully(&active, &having(JobInfo::is_running), grace)?;
+            let running = having(&|info| scheduler.may_end_gracefully(info));
+            scheduler.end_gracefully(&active, &running, grace)?;
         }
         Ok(())
     }
@@ -267,6 +282,7 @@ mod tests {
                         reason: String::new(),
                         nodes: String::new(),
                         time_left: String::new(),
+                        time_used: None,
                     };
                     (id.clone(), info)
                 })
@@ -287,8 +303,8 @@ mod tests {
             ));
             Ok(())
         }
-        fn why_ended_hint(&self) -> &'static str {
-            ""
+        fn why_ended_hint(&self, _: &str) -> String {
+            String::new()
         }
         fn queue_command(&self) -> &'static str {
             "queue"
@@ -340,6 +356,7 @@ mod tests {
             reason: reason.into(),
             nodes: nodes.into(),
             time_left: String::new(),
+            time_used: None,
         };
         assert_eq!(
             info(Phase::Pending, "Priority", "").describe(),

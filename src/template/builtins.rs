@@ -2,9 +2,10 @@
 //! is the complete list: no other function, method or attribute is reachable.
 
 use super::Value;
-use super::eval::{as_num, overflow, py_order};
+use super::compare::py_order;
 use super::float_repr::round_float;
 use super::format_spec::format_value;
+use super::numeric::{Num, as_num, overflow};
 use super::parser::CmpOp;
 use super::value::{check_size, is_space, py_repr, py_str, size_of, str_repr};
 
@@ -252,8 +253,8 @@ pub(crate) fn call_function(name: &str, args: Vec<Value>, kwargs: Kwargs) -> Res
                 None => Ok(Value::Float(0.0)),
                 Some(Value::Str(text)) => float_from_str(&text).map(Value::Float),
                 Some(v) => match as_num(&v) {
-                    Some(super::eval::Num::I(i)) => Ok(Value::Float(i as f64)),
-                    Some(super::eval::Num::F(f)) => Ok(Value::Float(f)),
+                    Some(Num::I(i)) => Ok(Value::Float(i as f64)),
+                    Some(Num::F(f)) => Ok(Value::Float(f)),
                     None => Err(format!(
                         "float() argument must be a string or a real number, not '{}'",
                         v.type_name()

@@ -12,15 +12,18 @@
 //! - [`markup`]: splits the template like `_string.formatter_parser` and drives the rendering
 //!   like `string.Formatter._vformat`;
 //! - [`lexer`] and [`parser`]: the field's expression, as Python's tokenizer and grammar read it;
-//! - [`eval`] and [`builtins`]: Python's semantics for the supported operations;
+//! - [`eval`] and [`builtins`]: Python's semantics for the supported operations, with
+//!   [`numeric`] and [`compare`] for the arithmetic and comparisons both of them need;
 //! - [`format_spec`] and [`float_repr`]: `format(value, spec)` and float printing.
 
 mod builtins;
+mod compare;
 mod eval;
 mod float_repr;
 mod format_spec;
 mod lexer;
 mod markup;
+mod numeric;
 mod parser;
 mod printable;
 pub mod slurm;

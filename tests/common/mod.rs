@@ -10,12 +10,13 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 /// The project venv's Python: `RCLUSTER_TEST_PYTHON`, else `.venv/bin/python`. Missing is a
-/// failure, never a skip: the suite needs real ipyparallel.
+/// failure, never a skip: the suite needs real ipyparallel (scripts/test.sh runs the `interop_`
+/// tests a second time with `.venv-oldest`, the oldest supported ipyparallel).
 pub fn venv_python() -> PathBuf {
-    if let Some(python) = std::env::var_os("RCLUSTER_TEST_PYTHON") {
-        return PathBuf::from(python);
-    }
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let python = match std::env::var_os("RCLUSTER_TEST_PYTHON") {
+        Some(python) => PathBuf::from(python),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
+    };
     assert!(
         python.exists(),
         "no test Python at {}: run `scripts/setup.sh` first (or set RCLUSTER_TEST_PYTHON)",
@@ -32,6 +33,27 @@ pub fn venv_dir() -> PathBuf {
         .map(Path::to_path_buf)
         .unwrap_or_default()
 }
+
+/// The seed guide's controller template (dist_jupyter_parallel-guide.md), as users copy it.
+pub const SEED_CONTROLLER: &str = "#!/bin/sh
+#SBATCH --output={output_file}
+#SBATCH --export=ALL
+#SBATCH --job-name=ipcontroller-{cluster_id}
+#SBATCH --ntasks=1
+#SBATCH --time=30
+{program_and_args}
+";
+
+/// The seed guide's engine template: 12 engines over `12//5 + 1` = 3 nodes.
+pub const SEED_ENGINE: &str = "#!/bin/bash
+#SBATCH --time=30
+#SBATCH --export=ALL
+#SBATCH --output={output_file}
+#SBATCH --job-name=ipengine-{cluster_id}
+#SBATCH --ntasks={n}
+#SBATCH --nodes={n//5 + 1}
+srun {program_and_args} --debug --profile-dir={profile_dir} --cluster-id={cluster_id}
+";
 
 pub struct Env {
     pub dir: TempDir,

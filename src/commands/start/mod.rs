@@ -60,6 +60,7 @@ pub fn run(global: &GlobalArgs, args: &StartArgs, printer: Printer) -> Result<()
     if args.dry_run {
         return dry_run::print(&plan);
     }
+    crate::python_env::require_supported_ipyparallel(&plan.python, &printer)?;
     profile.ensure_layout()?;
 
     let _lock = Lock::acquire(&profile.security_dir(), &plan.cluster_id)?;
@@ -149,7 +150,7 @@ fn print_summary(launch: &Launch, no_wait: bool, printer: &Printer) {
     } else {
         format!(
             "{}/{n} engines registered",
-            launch.registered.min(n as usize)
+            launch.registered.get().min(n as usize)
         )
     };
     let jobs = launch.jobs();

@@ -1,6 +1,7 @@
 //! The `slurm` and `slurm-mpi` launchers: the controller, or each engine set, as a Slurm batch
 //! job rendered from a template (see `crate::batch`) and submitted with `sbatch`.
 
+pub mod env;
 pub mod queue;
 
 use std::path::{Path, PathBuf};
@@ -103,6 +104,21 @@ impl Submission<'_> {
     }
 }
 
+/// `--dry-run`'s environment of an `sbatch` command: inside a Slurm job, a comment naming the
+/// job's variables rcluster leaves out and `env -u` for each, so the line runs as rcluster would.
+fn dry_run_sbatch_env(removed: &[String], env: &str) -> String {
+    if removed.is_empty() {
+        return env.to_string();
+    }
+    let unset: Vec<String> = removed.iter().map(|name| format!("-u {name}")).collect();
+    format!(
+        "# inside Slurm job {}: sbatch runs without the job's own variables {}\nenv {} {env}",
+        env::outer_job_id().unwrap_or_default(),
+        removed.join(" "),
+        unset.join(" ")
+    )
+}
+
 /// `--dry-run`'s view of one batch job: where the template came from, the script, the command.
 fn describe_job(what: &str, script: &Script, path: &Path, env: &[(String, String)]) -> String {
     let mut text = format!("# {what} from {}: {}\n", script.source, path.display());
@@ -112,7 +128,7 @@ fn describe_job(what: &str, script: &Script, path: &Path, env: &[(String, String
     }
     text.push_str(&format!(
         "{} {} {}\n",
-        env_line(env),
+        dry_run_sbatch_env(&env::inherited_here(), &env_line(env)),
         SLURM.submit_command(),
         crate::shell::quote(&path.to_string_lossy())
     ));
@@ -134,6 +150,11 @@ impl ControllerBackend for SlurmController {
 
     fn layout(&self) -> Layout {
         Layout::Job
+    }
+
+    /// Only a batch controller waits in a queue.
+    fn wait_hint(&self) -> &'static str {
+        "raise `--timeout`; a queued controller job starts when Slurm finds room for it"
     }
 
     fn script(&self, spec: &ControllerSpec) -> Option<Result<Script>> {

@@ -44,8 +44,17 @@ impl Scheduler for Slurm {
         end_gracefully(active, running, grace)
     }
 
-    fn why_ended_hint(&self) -> &'static str {
-        "`sacct -j JOBID` or the job's output file tells why it ended"
+    fn why_ended_hint(&self, job_id: &str) -> String {
+        format!("`sacct -j {job_id}` or the job's output file tells why it ended")
+    }
+
+    /// Only jobs RUNNING for at least [`SETTLED`] get the fast path's SIGSTOP.
+    fn may_end_gracefully(&self, info: &JobInfo) -> bool {
+        info.state == "RUNNING" && info.time_used.is_some_and(|t| t >= SETTLED)
+    }
+
+    fn env_removed(&self) -> Vec<String> {
+        super::env::inherited_here()
     }
 
     fn queue_command(&self) -> &'static str {
@@ -55,7 +64,13 @@ impl Scheduler for Slurm {
 
 /// A job's state from Slurm's name for it: `PENDING`, `RUNNING`, `COMPLETING`, `COMPLETED`,
 /// `FAILED`, `CANCELLED`, `TIMEOUT`, ...
-fn job_info(state: &str, reason: String, nodes: String, time_left: String) -> JobInfo {
+fn job_info(
+    state: &str,
+    reason: String,
+    nodes: String,
+    time_left: String,
+    time_used: Option<Duration>,
+) -> JobInfo {
     let phase = match state {
         "PENDING" => Phase::Pending,
         "RUNNING" => Phase::Running,
@@ -69,12 +84,13 @@ fn job_info(state: &str, reason: String, nodes: String, time_left: String) -> Jo
         reason,
         nodes,
         time_left,
+        time_used,
     }
 }
 
 /// A job Slurm no longer knows and has no accounting for.
 fn gone() -> JobInfo {
-    job_info("GONE", String::new(), String::new(), String::new())
+    job_info("GONE", String::new(), String::new(), String::new(), None)
 }
 
 /// How long a Slurm command may take before it counts as hung: `RCLUSTER_SLURM_TIMEOUT`
@@ -88,9 +104,14 @@ fn command_timeout() -> Duration {
 }
 
 /// What a Slurm command answered. A command that hangs (an overloaded slurmctld) is killed
-/// after [`command_timeout`] and reported as such.
+/// after [`command_timeout`] and reported as such. Inside a Slurm job the command runs without
+/// the job's own variables ([`super::env`]), so the cluster's jobs do not inherit them.
 fn run(program: &str, args: &[&str], env: &[(String, String)]) -> Result<String> {
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    for name in super::env::inherited_here() {
+        command.env_remove(name);
+    }
+    let mut child = command
         .args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
@@ -119,9 +140,22 @@ fn run(program: &str, args: &[&str], env: &[(String, String)]) -> Result<String>
         buf
     });
     let deadline = Instant::now() + command_timeout();
+    // A query is given up when a signal arrives, so that start rolls back at once instead of
+    // after a hung `squeue`; `sbatch` and `scancel` always finish, or a job could be left unknown.
+    let abandon_on_signal = matches!(program, "squeue" | "sacct");
+    let signals = crate::interrupt::count();
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
+            Ok(None) if abandon_on_signal && crate::interrupt::count() != signals => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Failure::error(format!(
+                    "`{program} {}` was abandoned: interrupted",
+                    args.join(" ")
+                ))
+                .into());
+            }
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
             Ok(None) => {
                 let _ = child.kill();
@@ -216,13 +250,13 @@ pub fn query(job_ids: &[String]) -> Result<HashMap<String, JobInfo>> {
             "--me",
             "--noheader",
             "--states=all",
-            "--format=%i|%T|%r|%N|%L",
+            "--format=%i|%T|%r|%N|%L|%M",
         ],
         &[],
     )?;
     for line in stdout.lines() {
         let fields: Vec<&str> = line.split('|').collect();
-        let [id, state, reason, nodes, left] = fields[..] else {
+        let [id, state, reason, nodes, left, used] = fields[..] else {
             continue;
         };
         if job_ids.iter().any(|j| j == id) {
@@ -241,6 +275,7 @@ pub fn query(job_ids: &[String]) -> Result<HashMap<String, JobInfo>> {
                     } else {
                         left.to_string()
                     },
+                    parse_duration(used),
                 ),
             );
         }
@@ -266,7 +301,7 @@ pub fn query(job_ids: &[String]) -> Result<HashMap<String, JobInfo>> {
                     let state = state.split_whitespace().next().unwrap_or(state);
                     found.insert(
                         id.to_string(),
-                        job_info(state, String::new(), String::new(), String::new()),
+                        job_info(state, String::new(), String::new(), String::new(), None),
                     );
                 }
             }
@@ -285,6 +320,32 @@ pub fn cancel(job_ids: &[String]) -> Result<()> {
     }
     let args: Vec<&str> = job_ids.iter().map(String::as_str).collect();
     run("scancel", &args, &[]).map(|_| ())
+}
+
+/// How long a job must have run before [`end_gracefully`] may stop its batch shell. A job that
+/// has just started may still be launching it: a SIGSTOP then stops slurmstepd's child before
+/// it runs the script, where the signals of the `scancel` that follows do not reach it, and the
+/// job hangs COMPLETING (seen in the lab until KillWait, or until SIGCONT by hand) and is then
+/// recorded STOPPED. Younger jobs get the plain `scancel`: slower, but CANCELLED.
+const SETTLED: Duration = Duration::from_secs(5);
+
+/// squeue's `%M` (`0:07`, `12:34`, `1:02:03`, `2-03:04:05`); `None` for anything else
+/// (`INVALID` for a job that has not started).
+fn parse_duration(text: &str) -> Option<Duration> {
+    let (days, clock) = match text.split_once('-') {
+        Some((days, clock)) => (days.parse::<u64>().ok()?, clock),
+        None => (0, text),
+    };
+    let parts: Vec<u64> = clock
+        .split(':')
+        .map(|p| p.parse::<u64>().ok())
+        .collect::<Option<_>>()?;
+    let seconds = match parts[..] {
+        [m, s] => m * 60 + s,
+        [h, m, s] => (h * 60 + m) * 60 + s,
+        _ => return None,
+    };
+    Some(Duration::from_secs(days * 86_400 + seconds))
 }
 
 /// Ends `active` jobs the way `scancel` does, with the engines' graceful exit kept and
@@ -399,11 +460,36 @@ mod tests {
     }
 
     #[test]
+    fn parses_time_used() {
+        let secs = |t: &str| parse_duration(t).map(|d| d.as_secs());
+        assert_eq!(secs("0:00"), Some(0));
+        assert_eq!(secs("0:07"), Some(7));
+        assert_eq!(secs("12:34"), Some(754));
+        assert_eq!(secs("1:02:03"), Some(3723));
+        assert_eq!(secs("2-03:04:05"), Some(2 * 86_400 + 11_045));
+        for bad in ["INVALID", "", "5", "1:2:3:4", "x-1:00", "-1:00", "1:-2"] {
+            assert_eq!(secs(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn describes_states() {
-        let info = job_info("PENDING", "Resources".into(), String::new(), String::new());
+        let info = job_info(
+            "PENDING",
+            "Resources".into(),
+            String::new(),
+            String::new(),
+            None,
+        );
         assert_eq!(info.describe(), "PENDING (Resources)");
         assert!(info.is_active());
-        let info = job_info("COMPLETED", String::new(), String::new(), String::new());
+        let info = job_info(
+            "COMPLETED",
+            String::new(),
+            String::new(),
+            String::new(),
+            None,
+        );
         assert!(!info.is_active());
     }
 }
