@@ -67,10 +67,15 @@ pub struct ClusterState {
     /// Files rcluster created for this cluster besides the launchers' output files.
     #[serde(default)]
     pub files: Vec<PathBuf>,
-    /// Names (never values) of the variables of the Slurm job rcluster ran in that its Slurm
-    /// commands, and so the cluster's jobs, did not get; see [`crate::slurm_env`].
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub slurm_env_removed: Vec<String>,
+    /// Names (never values) of rcluster's variables that the scheduler's commands, and so the
+    /// cluster's jobs, did not get: those of the Slurm job rcluster ran in
+    /// ([`crate::launcher::Scheduler::env_removed`]). The key keeps its first, Slurm-only name.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        rename = "slurm_env_removed"
+    )]
+    pub env_removed: Vec<String>,
 }
 
 impl ClusterState {

@@ -73,7 +73,7 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
     let removed: Vec<String> = cluster
         .state
         .as_ref()
-        .map(|s| s.slurm_env_removed.clone())
+        .map(|s| s.env_removed.clone())
         .unwrap_or_default();
     let security = profile.security_dir();
     let status = json!({

@@ -59,7 +59,7 @@ impl<'a> Launch<'a> {
             processes: Vec::new(),
             jobs: Vec::new(),
             files: Vec::new(),
-            slurm_env_removed: Vec::new(),
+            env_removed: Vec::new(),
         };
         let target = plan.n as usize;
         Launch {
@@ -132,7 +132,7 @@ impl<'a> Launch<'a> {
         }
         self.state.files.extend(launched.files.iter().cloned());
         if let Some(job) = &launched.job {
-            self.state.slurm_env_removed = job.scheduler.env_removed();
+            self.state.env_removed = job.scheduler.env_removed();
             self.state.jobs.push(JobRecord {
                 job_id: job.job_id.clone(),
                 role: role.into(),
