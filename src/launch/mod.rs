@@ -148,14 +148,14 @@ impl<'a> Launch<'a> {
         let mut launched = Launched::new(backend.class(), backend.layout());
         let result = backend.start(&spec, &mut launched, printer);
         self.record(&launched, "controller");
-        if !launched.processes.is_empty() || launched.job.is_some() {
+        if !launched.is_empty() {
             self.controller = Some(launched);
         }
         result?;
         self.save()
     }
 
-    pub fn start_engines(&mut self, connection: EngineConnection, printer: &Printer) -> Result<()> {
+    fn start_engines(&mut self, connection: EngineConnection, printer: &Printer) -> Result<()> {
         let (env, args) = self.plan.engine_env_and_args(connection);
         let program = self.plan.engine_program();
         let backend = self.plan.engine_backend();
@@ -166,7 +166,7 @@ impl<'a> Launch<'a> {
             let mut launched = Launched::new(backend.class(), backend.layout(n));
             let result = backend.start(&spec, &mut launched, printer);
             self.record(&launched, "engines");
-            if !launched.processes.is_empty() || launched.job.is_some() {
+            if !launched.is_empty() {
                 self.engine_sets.push((set_id, launched));
             }
             self.save()?;
@@ -326,7 +326,7 @@ impl<'a> Launch<'a> {
         }
     }
 
-    pub fn wait_for_engines(
+    fn wait_for_engines(
         &mut self,
         deadline: Instant,
         timeout: Duration,
@@ -424,7 +424,7 @@ impl<'a> Launch<'a> {
     }
 }
 
-pub fn check_interrupt() -> Result<()> {
+fn check_interrupt() -> Result<()> {
     if let Some(signal) = interrupt::received() {
         return Err(Failure::new(128 + signal as i32, format!("interrupted by {signal}")).into());
     }

@@ -46,6 +46,11 @@ impl Launched {
         }
     }
 
+    /// Nothing was started (yet).
+    pub fn is_empty(&self) -> bool {
+        self.processes.is_empty() && self.job.is_none()
+    }
+
     /// Its first process that is no longer running (reaped, so it does not linger).
     pub fn exited(&mut self) -> Option<&StartedProcess> {
         let i = self.processes.iter_mut().position(|p| !p.running())?;

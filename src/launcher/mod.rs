@@ -47,6 +47,13 @@ pub fn engine_backend(setting: EngineLauncher) -> &'static dyn EngineBackend {
     }
 }
 
+/// Every controller setting.
+const CONTROLLER_SETTINGS: [ControllerLauncher; 3] = [
+    ControllerLauncher::Local,
+    ControllerLauncher::Mpi,
+    ControllerLauncher::Slurm,
+];
+
 /// Every engine setting, in the order `engines add` tries them for a cluster file's class.
 const ENGINE_SETTINGS: [EngineLauncher; 4] = [
     EngineLauncher::Local,
@@ -81,15 +88,11 @@ pub fn scheduler(name: &str) -> &'static dyn Scheduler {
 /// The scheduler that runs the jobs of a cluster file's launcher of class `class` (ipcluster's
 /// files name no scheduler).
 pub fn scheduler_for_class(class: &str) -> &'static dyn Scheduler {
-    let controller = [
-        ControllerLauncher::Local,
-        ControllerLauncher::Mpi,
-        ControllerLauncher::Slurm,
-    ]
-    .into_iter()
-    .map(controller_backend)
-    .find(|b| b.class() == class)
-    .and_then(|b| b.scheduler());
+    let controller = CONTROLLER_SETTINGS
+        .into_iter()
+        .map(controller_backend)
+        .find(|b| b.class() == class)
+        .and_then(|b| b.scheduler());
     let engines = ENGINE_SETTINGS
         .into_iter()
         .map(engine_backend)
@@ -290,11 +293,7 @@ mod tests {
         for setting in ENGINE_SETTINGS {
             assert_eq!(engine_backend(setting).name(), setting.name());
         }
-        for setting in [
-            ControllerLauncher::Local,
-            ControllerLauncher::Mpi,
-            ControllerLauncher::Slurm,
-        ] {
+        for setting in CONTROLLER_SETTINGS {
             assert_eq!(controller_backend(setting).class(), setting.name());
         }
     }
