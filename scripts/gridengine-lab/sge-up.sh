@@ -10,7 +10,8 @@
 # through /etc/default/gridengine, so they work without any environment; `source $LAB/env.sh`
 # is needed only with a non-default cell or ports.
 # Idempotent: if the daemons are up, healthy and were configured by this same script with the
-# same knobs, it does nothing; otherwise it stops what it started before (sge-down.sh) and
+# same knobs, it does nothing (configuration changed by hand with qconf is not noticed: run
+# sge-down.sh first to reset it); otherwise it stops what it started before (sge-down.sh) and
 # starts from a freshly initialised cell (spool, jobs and accounting wiped).
 # Knobs (env): SGE_LAB_SLOTS (default 16; may exceed nproc), SGE_LAB_PORT qmaster port
 # (default 6444; execd uses PORT+1), SGE_LAB_CELL (default "default"), SGE_LAB_DIR (default
@@ -71,7 +72,7 @@ if [ ! -e "$COMMON/.sge-lab" ] && [ -s "$COMMON/accounting" ] && [ "${SGE_LAB_FO
 fi
 SGE_LAB_KILL=1 "$HERE/sge-down.sh" >/dev/null 2>&1 || true    # state is wiped below: no need to wait
 for p in /var/run/gridengine/qmaster.pid /var/run/gridengine/execd.pid; do   # init-script daemons
-  alive "$p" sge_ && kill -KILL "$(cat "$p")" 2>/dev/null; rm -f "$p"
+  if alive "$p" sge_; then kill -KILL "$(cat "$p")" 2>/dev/null || true; fi; rm -f "$p"
 done
 listening() {  # listening PORT: some TCP socket on this machine listens on PORT
   awk -v p="$(printf ':%04X' "$1")" '$4=="0A" && substr($2,length($2)-4)==p {f=1} END {exit !f}' \
