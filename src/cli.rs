@@ -400,7 +400,13 @@ impl ValueEnum for Role {
 
 impl ValueEnum for Preset {
     fn value_variants<'a>() -> &'a [Self] {
-        &[Preset::Local, Preset::Mpi, Preset::Slurm, Preset::Rocket]
+        &[
+            Preset::Local,
+            Preset::Mpi,
+            Preset::Slurm,
+            Preset::Rocket,
+            Preset::Sge,
+        ]
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
@@ -418,6 +424,7 @@ impl ValueEnum for Preset {
                 "rocket",
                 "Slurm on the University of Tartu's Rocket cluster",
             ),
+            Preset::Sge => ("sge", "Controller and engines as Grid Engine jobs"),
         };
         Some(PossibleValue::new(name).help(help))
     }
@@ -429,6 +436,7 @@ impl ValueEnum for ControllerLauncher {
             ControllerLauncher::Local,
             ControllerLauncher::Mpi,
             ControllerLauncher::Slurm,
+            ControllerLauncher::Sge,
         ]
     }
 
@@ -437,6 +445,7 @@ impl ValueEnum for ControllerLauncher {
             ControllerLauncher::Local => "A process on this machine",
             ControllerLauncher::Mpi => "`mpiexec -n 1` on this machine",
             ControllerLauncher::Slurm => "A Slurm batch job",
+            ControllerLauncher::Sge => "A Grid Engine batch job (`qsub`)",
         };
         Some(PossibleValue::new(self.name()).help(help))
     }
@@ -449,6 +458,7 @@ impl ValueEnum for EngineLauncher {
             EngineLauncher::Mpi,
             EngineLauncher::Slurm,
             EngineLauncher::SlurmMpi,
+            EngineLauncher::Sge,
         ]
     }
 
@@ -460,6 +470,7 @@ impl ValueEnum for EngineLauncher {
             EngineLauncher::SlurmMpi => {
                 "A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks"
             }
+            EngineLauncher::Sge => "A Grid Engine array job (`qsub -t 1-N`), one engine per task",
         };
         Some(PossibleValue::new(self.name()).help(help))
     }

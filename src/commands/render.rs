@@ -6,6 +6,7 @@ use crate::batch::Role;
 use crate::cli::{GlobalArgs, RenderArgs};
 use crate::error::Failure;
 use crate::ids;
+use crate::launcher::{controller_backend, engine_backend};
 use crate::output::Printer;
 use crate::plan::{EngineConnection, Plan};
 use crate::profile::Profile;
@@ -39,14 +40,19 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, _printer: Printer) -> Result<
             Role::Engines => config.engines.template = Some(name),
         }
     }
-    // The scripts are Slurm's: render them with the addresses a Slurm cluster gets.
+    // A script is a batch launcher's: the profile's when it has one (Slurm, Grid Engine), else
+    // Slurm's, rendered with the addresses a batch cluster gets.
     match args.role {
-        Role::Controller => config.controller.launcher = ControllerLauncher::Slurm,
+        Role::Controller => {
+            if controller_backend(config.controller.launcher)
+                .scheduler()
+                .is_none()
+            {
+                config.controller.launcher = ControllerLauncher::Slurm;
+            }
+        }
         Role::Engines => {
-            if !matches!(
-                config.engines.launcher,
-                EngineLauncher::Slurm | EngineLauncher::SlurmMpi
-            ) {
+            if engine_backend(config.engines.launcher).scheduler().is_none() {
                 config.engines.launcher = EngineLauncher::Slurm;
             }
         }

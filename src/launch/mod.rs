@@ -193,11 +193,11 @@ impl<'a> Launch<'a> {
         }
     }
 
-    /// The first job that has ended, with its role and state.
+    /// The first job that has ended (or can never run), with its role and state.
     fn ended_job(&self) -> Option<(&JobRecord, String)> {
         self.state.jobs.iter().find_map(|job| {
             let info = self.job_states.get(&job.job_id)?;
-            (!info.is_active()).then(|| (job, info.describe()))
+            info.is_dead().then(|| (job, info.describe()))
         })
     }
 

@@ -10,10 +10,13 @@
 //! outside the backend modules that names a backend: adding one means adding its module and
 //! one line there.
 
+mod command;
+mod job;
 mod launched;
 pub mod local;
 pub mod mpi;
 mod scheduler;
+pub mod sge;
 pub mod slurm;
 
 pub use launched::{Launched, Layout, StartedProcess, SubmittedJob};
@@ -34,6 +37,7 @@ pub fn controller_backend(setting: ControllerLauncher) -> &'static dyn Controlle
         ControllerLauncher::Local => &local::Local,
         ControllerLauncher::Mpi => &mpi::Mpi,
         ControllerLauncher::Slurm => &slurm::SlurmController,
+        ControllerLauncher::Sge => &sge::SgeController,
     }
 }
 
@@ -44,27 +48,30 @@ pub fn engine_backend(setting: EngineLauncher) -> &'static dyn EngineBackend {
         EngineLauncher::Mpi => &mpi::Mpi,
         EngineLauncher::Slurm => &slurm::SlurmEngines { mpi: false },
         EngineLauncher::SlurmMpi => &slurm::SlurmEngines { mpi: true },
+        EngineLauncher::Sge => &sge::SgeEngines,
     }
 }
 
 /// Every controller setting.
-const CONTROLLER_SETTINGS: [ControllerLauncher; 3] = [
+const CONTROLLER_SETTINGS: [ControllerLauncher; 4] = [
     ControllerLauncher::Local,
     ControllerLauncher::Mpi,
     ControllerLauncher::Slurm,
+    ControllerLauncher::Sge,
 ];
 
 /// Every engine setting, in the order `engines add` tries them for a cluster file's class.
-const ENGINE_SETTINGS: [EngineLauncher; 4] = [
+const ENGINE_SETTINGS: [EngineLauncher; 5] = [
     EngineLauncher::Local,
     EngineLauncher::Mpi,
     EngineLauncher::Slurm,
     EngineLauncher::SlurmMpi,
+    EngineLauncher::Sge,
 ];
 
 /// Every batch scheduler; the first is the one for jobs whose records name none (state files
 /// written before schedulers were recorded, and clusters started by ipcluster).
-pub const SCHEDULERS: [&dyn Scheduler; 1] = [&slurm::queue::Slurm];
+pub const SCHEDULERS: [&dyn Scheduler; 2] = [&slurm::queue::Slurm, &sge::queue::Sge];
 
 /// The engine setting that starts engines of ipyparallel class `class`: `configured` if it does,
 /// else the first that does.
@@ -274,6 +281,7 @@ mod tests {
             find("local", EngineLauncher::Mpi),
             Some(EngineLauncher::Local)
         );
+        assert_eq!(find("sge", EngineLauncher::Local), Some(EngineLauncher::Sge));
         assert_eq!(find("ssh", EngineLauncher::Local), None);
     }
 
@@ -282,6 +290,8 @@ mod tests {
         assert_eq!(scheduler("").name(), SCHEDULERS[0].name());
         assert_eq!(scheduler("slurm").name(), "slurm");
         assert_eq!(scheduler_for_class("slurm").name(), "slurm");
+        assert_eq!(scheduler("sge").name(), "sge");
+        assert_eq!(scheduler_for_class("sge").name(), "sge");
         assert_eq!(
             scheduler_for_class("ipyparallel.cluster.launcher.PBSEngineSetLauncher").name(),
             SCHEDULERS[0].name()

@@ -18,6 +18,9 @@ pub enum Phase {
     Running,
     /// Holding (or about to hold) resources otherwise: completing, suspended, requeued, ...
     Active,
+    /// Held by the scheduler in an error state (Grid Engine's `Eqw`): it will not run, yet it
+    /// stays in the queue until deleted, so it counts as active for stopping.
+    Failed,
     Ended,
 }
 
@@ -48,10 +51,15 @@ impl JobInfo {
         self.phase == Phase::Running
     }
 
+    /// Will never run (again): ended, or held in an error state. A start waiting for it fails.
+    pub fn is_dead(&self) -> bool {
+        matches!(self.phase, Phase::Ended | Phase::Failed)
+    }
+
     /// A one-line description: `RUNNING on node[1-2]`, `PENDING (Resources)`.
     pub fn describe(&self) -> String {
         match self.phase {
-            Phase::Pending if !self.reason.is_empty() => {
+            Phase::Pending | Phase::Failed if !self.reason.is_empty() => {
                 format!("{} ({})", self.state, self.reason)
             }
             Phase::Running if !self.nodes.is_empty() => {

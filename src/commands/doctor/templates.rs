@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::check::{Check, Context, Group};
 use crate::commands::start::{EngineConnection, Plan};
 use crate::ids;
-use crate::settings::{ControllerLauncher, EngineLauncher};
+use crate::launcher::{controller_backend, engine_backend};
 
 pub const GROUP: Group = Group {
     names: &["templates"],
@@ -16,15 +16,16 @@ pub const GROUP: Group = Group {
 };
 
 fn checks(cx: &Context) -> Vec<Check> {
-    let controller = cx.config.controller.launcher == ControllerLauncher::Slurm;
-    let engines = matches!(
-        cx.config.engines.launcher,
-        EngineLauncher::Slurm | EngineLauncher::SlurmMpi
-    );
+    let controller = controller_backend(cx.config.controller.launcher)
+        .scheduler()
+        .is_some();
+    let engines = engine_backend(cx.config.engines.launcher)
+        .scheduler()
+        .is_some();
     vec![if controller || engines {
         check_templates(cx, controller, engines)
     } else {
-        Check::skip("templates", "not needed: no Slurm launcher")
+        Check::skip("templates", "not needed: no batch launcher")
     }]
 }
 
