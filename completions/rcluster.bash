@@ -311,7 +311,7 @@ _rcluster() {
                     return 0
                     ;;
                 --engines)
-                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi sge" -- "${cur}"))
                     return 0
                     ;;
                 --engines-per-job)
@@ -789,7 +789,7 @@ _rcluster() {
             fi
             case "${prev}" in
                 --preset)
-                    COMPREPLY=($(compgen -W "local mpi slurm rocket" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm rocket sge" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -1059,11 +1059,11 @@ _rcluster() {
                     return 0
                     ;;
                 --controller)
-                    COMPREPLY=($(compgen -W "local mpi slurm" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm sge" -- "${cur}"))
                     return 0
                     ;;
                 --engines)
-                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi sge" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

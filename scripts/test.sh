@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing (Debian packages, .venv), brings
-# up the Slurm lab (real slurmctld + slurmd, emulated nodes on this machine), checks formatting
-# and lints, and runs every test. Tests that need Slurm or MPI fail (not skip) here.
+# up the Slurm lab (real slurmctld + slurmd, emulated nodes on this machine) and the Grid Engine
+# lab (sge_qmaster + sge_execd), checks formatting and lints, and runs every test. Tests that
+# need Slurm, Grid Engine or MPI fail (not skip) here.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -12,14 +13,17 @@ scripts/setup.sh --system
 say "starting the Slurm lab"
 export SLURM_LAB_NODES=${SLURM_LAB_NODES:-3} SLURM_LAB_CPUS=${SLURM_LAB_CPUS:-8}
 scripts/slurm-lab/slurm-up.sh >&2
-trap 'scripts/slurm-lab/slurm-down.sh >/dev/null 2>&1 || true' EXIT
+trap 'scripts/slurm-lab/slurm-down.sh >/dev/null 2>&1 || true; scripts/gridengine-lab/sge-down.sh >/dev/null 2>&1 || true' EXIT
+
+say "starting the Grid Engine lab"
+scripts/gridengine-lab/sge-up.sh >&2
 
 say "cargo fmt --check, cargo clippy"
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 
 say "cargo test"
-export RCLUSTER_REQUIRE_SLURM=1 RCLUSTER_REQUIRE_MPI=1 RCLUSTER_REQUIRE_USER=1
+export RCLUSTER_REQUIRE_SLURM=1 RCLUSTER_REQUIRE_SGE=1 RCLUSTER_REQUIRE_MPI=1 RCLUSTER_REQUIRE_USER=1
 export RCLUSTER_TEST_PYTHON="$ROOT/.venv/bin/python"
 # Two test threads: each cluster test runs a controller and engines on this 2-core machine.
 cargo test -- --test-threads=2
@@ -28,4 +32,4 @@ cargo test -- --test-threads=2
 # rcluster against ipcluster's) once more with the oldest supported ipyparallel.
 OLDEST="$ROOT/.venv-oldest/bin/python"
 say "interop tests with ipyparallel $("$OLDEST" -c 'import importlib.metadata as m; print(m.version("ipyparallel"))') (.venv-oldest)"
-RCLUSTER_TEST_PYTHON="$OLDEST" cargo test --test spine --test mpi --test slurm -- --test-threads=2 interop_
+RCLUSTER_TEST_PYTHON="$OLDEST" cargo test --test spine --test mpi --test slurm --test gridengine -- --test-threads=2 interop_

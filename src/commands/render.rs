@@ -52,7 +52,10 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, _printer: Printer) -> Result<
             }
         }
         Role::Engines => {
-            if engine_backend(config.engines.launcher).scheduler().is_none() {
+            if engine_backend(config.engines.launcher)
+                .scheduler()
+                .is_none()
+            {
                 config.engines.launcher = EngineLauncher::Slurm;
             }
         }

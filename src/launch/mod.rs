@@ -94,6 +94,7 @@ impl<'a> Launch<'a> {
     pub fn run(&mut self, no_wait: bool, timeout: Duration, printer: &Printer) -> Result<()> {
         let deadline = self.started_at + timeout;
         self.remove_stale_controller_files()?;
+        self.check_scripts()?;
         self.start_controller(printer)?;
         // Engines start now and wait for the connection file rcluster publishes below.
         self.start_engines(EngineConnection::UrlFile, printer)?;
@@ -102,6 +103,28 @@ impl<'a> Launch<'a> {
         crate::fsutil::write_atomic(&url_file, engine_info.as_bytes(), 0o600)?;
         if !no_wait {
             self.wait_for_engines(deadline, timeout, printer)?;
+        }
+        Ok(())
+    }
+
+    /// Renders every batch script before anything is submitted, so that a template error (a
+    /// typo, an unknown variable) fails the start with nothing to roll back, rather than after
+    /// the controller's job was already queued.
+    fn check_scripts(&self) -> Result<()> {
+        let spec = self.plan.controller_spec();
+        if let Some(script) = self.plan.controller_backend().script(&spec) {
+            script?;
+        }
+        let (env, args) = self.plan.engine_env_and_args(EngineConnection::UrlFile);
+        let program = self.plan.engine_program();
+        let backend = self.plan.engine_backend();
+        let mut sizes = self.plan.set_sizes.clone();
+        sizes.dedup();
+        for n in sizes {
+            let spec = self.plan.engine_set_spec("0", n, &program, &args, &env);
+            if let Some(script) = backend.script(&spec) {
+                script?;
+            }
         }
         Ok(())
     }

@@ -281,7 +281,10 @@ mod tests {
             find("local", EngineLauncher::Mpi),
             Some(EngineLauncher::Local)
         );
-        assert_eq!(find("sge", EngineLauncher::Local), Some(EngineLauncher::Sge));
+        assert_eq!(
+            find("sge", EngineLauncher::Local),
+            Some(EngineLauncher::Sge)
+        );
         assert_eq!(find("ssh", EngineLauncher::Local), None);
     }
 

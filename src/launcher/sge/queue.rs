@@ -281,7 +281,11 @@ fn accounted_state(text: &str) -> Option<String> {
             "jobnumber" => records += 1,
             "failed" if value != "0" && worst.is_none() => {
                 let rest: Vec<&str> = words.collect();
-                worst = Some(format!("failed {value} {}", rest.join(" ")).trim().to_string());
+                worst = Some(
+                    format!("failed {value} {}", rest.join(" "))
+                        .trim()
+                        .to_string(),
+                );
             }
             "exit_status" if value != "0" && worst.is_none() => {
                 worst = Some(format!("exit status {value}"));
@@ -407,7 +411,7 @@ scheduling info:            Job is in error state\n\
 ==============================================================\n\
 job_number:                 6\n\
 scheduling info:            queue instance \"all.q@vm\" dropped because it is temporarily not available\n\
-                            All queues dropped because of overload or full\n\
+\x20                           All queues dropped because of overload or full\n\
 ==============================================================\n\
 job_number:                 7\n\
 scheduling info:            There are no messages available\n";
