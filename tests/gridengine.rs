@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::{Env, recorded_jobs};
+use common::{Env, recorded_jobs, sge_available};
 use predicates::prelude::*;
 
 /// One Grid Engine test at a time: the lab has 16 slots, and "nothing new was submitted" is
@@ -16,25 +16,6 @@ static SGE: Mutex<()> = Mutex::new(());
 
 fn lock() -> std::sync::MutexGuard<'static, ()> {
     SGE.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Whether the Grid Engine lab answers. When the run asked for it (`RCLUSTER_REQUIRE_SGE=1`, as
-/// `scripts/test.sh` and CI set it) a missing Grid Engine fails the test instead of skipping it.
-fn sge_available() -> bool {
-    let ok = std::process::Command::new("qstat")
-        .arg("-xml")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("RCLUSTER_REQUIRE_SGE").is_none(),
-            "Grid Engine is required (RCLUSTER_REQUIRE_SGE is set) but `qstat` does not answer: run scripts/gridengine-lab/sge-up.sh"
-        );
-        eprintln!(
-            "SKIPPED: Grid Engine is not running (scripts/gridengine-lab/sge-up.sh starts it)"
-        );
-    }
-    ok
 }
 
 /// Every job id `qstat` lists (any user, any state), one per job.
