@@ -383,3 +383,111 @@ fn dry_run_and_render_show_the_grid_engine_scripts() {
             "#$ -S /bin/bash\n#$ -pe smp 4\n/",
         ));
 }
+
+/// An ipcluster profile for Grid Engine (its launcher classes, queue and templates) imports
+/// into an `sge` profile whose templates submit unchanged, and that profile runs on the lab.
+#[test]
+fn imported_ipcluster_sge_profile_runs_unchanged() {
+    let env = Env::new();
+    env.rcluster()
+        .args(["profile", "create", "gimp"])
+        .assert()
+        .success();
+    let dir = env.profile_dir("gimp");
+    // The kind of template sites use: ipyparallel's default plus a queue, a resource request
+    // and the output file.
+    write(
+        &dir,
+        "sge.engine.template",
+        "#$ -V\n#$ -S /bin/sh\n#$ -N ipengine\n#$ -t 1-{n}\n#$ -l h_rt=00:30:00\n#$ -j y\n#$ -o {output_file}\n{program_and_args}\n",
+    );
+    write(
+        &dir,
+        "ipcluster_config.py",
+        "c = get_config()\n\
+         c.Cluster.controller_launcher_class = 'sge'\n\
+         c.Cluster.engine_launcher_class = 'ipyparallel.cluster.launcher.SGEEngineSetLauncher'\n\
+         c.SGELauncher.queue = 'all.q'\n\
+         c.SGEEngineSetLauncher.batch_template_file = 'sge.engine.template'\n\
+         c.SGEControllerLauncher.batch_template = '''#$ -V\n#$ -S /bin/sh\n#$ -N ipcontroller\n#$ -q {queue}\n#$ -j y\n#$ -o {output_file}\n{program_and_args}\n'''\n",
+    );
+    env.rcluster()
+        .args(["profile", "import", "--profile", "gimp"])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(dir.join("rcluster.toml")).unwrap();
+    let settings: toml::Table = text.parse().unwrap();
+    assert_eq!(
+        settings["controller"]["launcher"].as_str(),
+        Some("sge"),
+        "{text}"
+    );
+    assert_eq!(
+        settings["engines"]["launcher"].as_str(),
+        Some("sge"),
+        "{text}"
+    );
+    assert_eq!(settings["sge"]["queue"].as_str(), Some("all.q"), "{text}");
+    assert_eq!(
+        settings["engines"]["template"].as_str(),
+        Some("sge.engine.template"),
+        "{text}"
+    );
+    assert_eq!(
+        settings["controller"]["template"].as_str(),
+        Some("ipcluster.sge-controller.template"),
+        "{text}"
+    );
+    env.rcluster()
+        .args(["render", "--profile", "gimp", "--role", "controller"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("#$ -q all.q\n"));
+
+    if !sge_available() {
+        return;
+    }
+    let _sge = lock();
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "gimp",
+            "-n",
+            "3",
+            "--cluster-id",
+            "gimp",
+        ])
+        .args(["--timeout", "180"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("3/3 engines registered"));
+    let jobs = recorded_jobs(&env, "gimp", "gimp");
+    let script = std::fs::read_to_string(
+        std::fs::read_dir(dir.join("log"))
+            .unwrap()
+            .flatten()
+            .find(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with("rcluster-gimp-engines-")
+            })
+            .expect("the engine script")
+            .path(),
+    )
+    .unwrap();
+    assert!(
+        script
+            .starts_with("#$ -V\n#$ -S /bin/sh\n#$ -N ipengine\n#$ -t 1-3\n#$ -l h_rt=00:30:00\n"),
+        "{script}"
+    );
+    env.rcluster()
+        .args(["stop", "--profile", "gimp", "gimp"])
+        .assert()
+        .success();
+    assert_eq!(
+        still_queued(&jobs),
+        Vec::<String>::new(),
+        "jobs left in qstat"
+    );
+    assert_eq!(files_of(&env, "gimp", "gimp"), Vec::<String>::new());
+}

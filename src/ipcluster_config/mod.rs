@@ -12,6 +12,7 @@ mod local;
 mod merge;
 mod mpi;
 mod python;
+mod sge;
 mod slurm;
 
 use std::fmt;
@@ -40,7 +41,13 @@ struct Family {
 
 /// The families, asked in this order (the traits every launcher class has come last); the
 /// launchers are listed in this order when a name is unknown.
-const FAMILIES: [Family; 4] = [local::FAMILY, mpi::FAMILY, slurm::FAMILY, cluster::FAMILY];
+const FAMILIES: [Family; 5] = [
+    local::FAMILY,
+    mpi::FAMILY,
+    slurm::FAMILY,
+    sge::FAMILY,
+    cluster::FAMILY,
+];
 
 /// What a trait becomes in `rcluster.toml`, by the kind of value it takes.
 #[derive(Debug, Clone, Copy)]
@@ -332,6 +339,7 @@ fn key_order(key: &str) -> usize {
         "launcher",
         "mpiexec",
         "partition",
+        "queue",
         "account",
         "qos",
         "time",
@@ -348,10 +356,18 @@ fn key_order(key: &str) -> usize {
 }
 
 fn table_order(table: &str) -> usize {
-    ["python", "controller", "engines", "mpi", "slurm", "vars"]
-        .iter()
-        .position(|t| *t == table)
-        .unwrap_or(usize::MAX)
+    [
+        "python",
+        "controller",
+        "engines",
+        "mpi",
+        "slurm",
+        "sge",
+        "vars",
+    ]
+    .iter()
+    .position(|t| *t == table)
+    .unwrap_or(usize::MAX)
 }
 
 /// Where a template file named in the config is: kept as written when rcluster finds it (the
@@ -430,6 +446,11 @@ mod tests {
                 "ipyparallel.apps.launcher.LocalEngineSetLauncher",
                 Some("local"),
             ),
+            ("sge", Some("sge")),
+            (
+                "ipyparallel.cluster.launcher.SGEEngineSetLauncher",
+                Some("sge"),
+            ),
             ("PBS", None),
             ("SSHEngineSetLauncher", None),
         ] {
@@ -483,7 +504,7 @@ mod tests {
         let why: Vec<&str> = import.skipped.iter().map(|s| s.why.as_str()).collect();
         assert_eq!(
             why,
-            ["rcluster has no `PBS` launcher (it has local, mpi and slurm)"]
+            ["rcluster has no `PBS` launcher (it has local, mpi, slurm and sge)"]
         );
     }
 }
