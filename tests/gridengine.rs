@@ -138,11 +138,30 @@ print(sum(sq for _, _, _, sq in r))
                 .and(predicate::str::contains(format!("job {} r", jobs[1]))),
         );
 
+    // `engines add` submits one more array job to the running cluster.
+    env.rcluster()
+        .args([
+            "engines",
+            "add",
+            "--profile",
+            "ge",
+            "--cluster-id",
+            "ge8",
+            "-n",
+            "2",
+        ])
+        .args(["--timeout", "180"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("10 registered in all"));
+    let jobs = recorded_jobs(&env, "ge", "ge8");
+    assert_eq!(jobs.len(), 3, "{jobs:?}");
+
     env.rcluster()
         .args(["stop", "--profile", "ge", "ge8"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("2 Grid Engine jobs ended"));
+        .stderr(predicate::str::contains("3 Grid Engine jobs ended"));
     assert_eq!(
         still_queued(&jobs),
         Vec::<String>::new(),
@@ -204,6 +223,33 @@ fn an_engine_job_that_fails_rolls_the_start_back() {
     assert!(stderr.contains("FAILED (exit status 1)"), "{stderr}");
     assert!(stderr.contains("engine cannot start"), "{stderr}");
     assert!(stderr.contains("qacct -j"), "{stderr}");
+}
+
+/// An engine job Grid Engine holds in an error state (`Eqw`: here its output file cannot be
+/// opened) never runs, yet stays in the queue: start fails at once with Grid Engine's reason,
+/// and deletes it.
+#[test]
+fn an_engine_job_in_an_error_state_rolls_the_start_back() {
+    if !sge_available() {
+        return;
+    }
+    let _sge = lock();
+    let stderr = failed_start(
+        "ge",
+        "#$ -V\n#$ -S /bin/sh\n#$ -t 1-{n}\n#$ -o /nonexistent/dir/engines.log\n{program_and_args}\n",
+    );
+    assert!(
+        stderr.contains(
+            "cannot run (Eqw (error: can't open output file \"/nonexistent/dir/engines.log\""
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("can't open output file").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("qstat -j"), "{stderr}");
 }
 
 /// An engine job Grid Engine refuses (an unknown queue): the controller job already submitted

@@ -18,7 +18,7 @@ use crate::connection;
 use crate::error::Failure;
 use crate::ids;
 use crate::interrupt;
-use crate::launcher::{JobStates, Jobs, Launched};
+use crate::launcher::{JobStates, Jobs, Launched, Phase};
 use crate::output::Printer;
 use crate::plan::{EngineConnection, Plan};
 use crate::process;
@@ -220,7 +220,15 @@ impl<'a> Launch<'a> {
     fn ended_job(&self) -> Option<(&JobRecord, String)> {
         self.state.jobs.iter().find_map(|job| {
             let info = self.job_states.get(&job.job_id)?;
-            info.is_dead().then(|| (job, info.describe()))
+            if !info.is_dead() {
+                return None;
+            }
+            let how = if info.phase == Phase::Failed {
+                "cannot run"
+            } else {
+                "ended"
+            };
+            Some((job, format!("{how} ({})", info.describe())))
         })
     }
 
@@ -265,7 +273,7 @@ impl<'a> Launch<'a> {
                 .map(|p| log_excerpt(&p))
                 .unwrap_or_default();
             return Err(Failure::error(format!(
-                "the {} job {} ended ({state}) before the cluster was ready{log}",
+                "the {} job {} {state} before the cluster was ready{log}",
                 job.role, job.job_id
             ))
             .hint(job.job().scheduler.why_ended_hint(&job.job_id))

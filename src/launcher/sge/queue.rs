@@ -74,7 +74,9 @@ impl Scheduler for Sge {
     }
 
     fn why_ended_hint(&self, job_id: &str) -> String {
-        format!("`qacct -j {job_id}` or the job's output file tells why it ended")
+        format!(
+            "`qstat -j {job_id}` (while Grid Engine holds the job), `qacct -j {job_id}` (once it ended) or the job's output file tells why"
+        )
     }
 
     fn queue_command(&self) -> &'static str {
@@ -242,6 +244,8 @@ fn parse_reasons(text: &str) -> Vec<(String, String)> {
             }
         }
         info.retain(|l| !l.is_empty() && l != "There are no messages available");
+        // Each task of an array job repeats its error.
+        errors.dedup();
         let reason = if errors.is_empty() { info } else { errors };
         if !id.is_empty() {
             out.push((id, reason.join("; ")));
