@@ -36,20 +36,13 @@ fn queued_jobs() -> Vec<String> {
     ids
 }
 
-/// Those of `jobs` that `qstat` still lists, once they have had a moment to leave (a deleted
-/// job goes through `dr` for about a second).
+/// Those of `jobs` that `qstat` still lists. Asked right after a stop or a failed start: both
+/// wait until Grid Engine has let go of the jobs (a deleted job goes through `dr` first).
 fn still_queued(jobs: &[String]) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let left: Vec<String> = queued_jobs()
-            .into_iter()
-            .filter(|id| jobs.contains(id))
-            .collect();
-        if left.is_empty() || Instant::now() >= deadline {
-            return left;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    queued_jobs()
+        .into_iter()
+        .filter(|id| jobs.contains(id))
+        .collect()
 }
 
 /// Files of the cluster left in the profile: its security files, and its batch scripts.
