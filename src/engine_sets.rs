@@ -477,3 +477,83 @@ pub fn wait_for_ended_engines_to_drop(
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::ProcessEntry;
+
+    fn piece(checks: &[ProcessCheck], job: bool) -> Piece {
+        Piece {
+            role: Role::Engines,
+            set_id: Some("17".into()),
+            class: "local".into(),
+            n: checks.len() as u64,
+            processes: checks
+                .iter()
+                .enumerate()
+                .map(|(i, &check)| ProcessEntry {
+                    pid: 100 + i as i32,
+                    role: Role::Engines,
+                    check,
+                    output_file: None,
+                })
+                .collect(),
+            job: job.then(|| JobRef {
+                scheduler: crate::launcher::SCHEDULERS[0],
+                id: "5".into(),
+            }),
+            output_files: Vec::new(),
+        }
+    }
+
+    fn info(phase: Phase) -> JobInfo {
+        JobInfo {
+            state: "X".into(),
+            phase,
+            reason: String::new(),
+            nodes: String::new(),
+            time_left: String::new(),
+            time_used: None,
+        }
+    }
+
+    #[test]
+    fn a_set_of_processes_is_running_partial_or_dead_by_its_processes() {
+        use ProcessCheck::*;
+        assert_eq!(
+            set_state(&piece(&[Running, Running], false), true, None),
+            SetState::Running
+        );
+        assert_eq!(
+            set_state(&piece(&[Running, Gone], false), true, None),
+            SetState::Partial
+        );
+        assert_eq!(
+            set_state(&piece(&[Gone, Reused], false), true, None),
+            SetState::Dead
+        );
+        assert_eq!(
+            set_state(&piece(&[Elsewhere], false), true, None),
+            SetState::Unknown
+        );
+    }
+
+    #[test]
+    fn a_job_set_follows_its_job_and_is_unknown_when_the_scheduler_did_not_answer() {
+        let job = piece(&[], true);
+        assert_eq!(
+            set_state(&job, true, Some(&info(Phase::Pending))),
+            SetState::Pending
+        );
+        assert_eq!(
+            set_state(&job, true, Some(&info(Phase::Running))),
+            SetState::Running
+        );
+        assert_eq!(
+            set_state(&job, true, Some(&info(Phase::Ended))),
+            SetState::Dead
+        );
+        assert_eq!(set_state(&job, false, None), SetState::Unknown);
+    }
+}
