@@ -150,11 +150,36 @@ print(sum(sq for _, _, _, sq in r))
     let jobs = recorded_jobs(&env, "ge", "ge8");
     assert_eq!(jobs.len(), 3, "{jobs:?}");
 
+    // `engines stop` deletes the added set's job alone.
+    let out = env
+        .rcluster()
+        .args(["engines", "list", "--profile", "ge", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let added = &list["sets"][1];
+    assert_eq!(added["job"]["scheduler"], "sge", "{list}");
+    assert_eq!(added["n"], 2, "{list}");
+    let added_job = added["job"]["job_id"].as_str().unwrap().to_string();
+    env.rcluster()
+        .args(["engines", "stop", "--profile", "ge", "--cluster-id", "ge8"])
+        .arg(added["set_id"].as_str().unwrap())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("8 engines registered"));
+    assert_eq!(
+        still_queued(std::slice::from_ref(&added_job)),
+        Vec::<String>::new()
+    );
+    let left: Vec<String> = jobs.iter().filter(|j| **j != added_job).cloned().collect();
+    assert_eq!(still_queued(&left), left);
+
     env.rcluster()
         .args(["stop", "--profile", "ge", "ge8"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("3 Grid Engine jobs ended"));
+        .stderr(predicate::str::contains("2 Grid Engine jobs ended"));
     assert_eq!(
         still_queued(&jobs),
         Vec::<String>::new(),

@@ -6,11 +6,11 @@ use crate::batch::Role;
 use crate::cli::{GlobalArgs, RenderArgs};
 use crate::error::Failure;
 use crate::ids;
-use crate::launcher::{controller_backend, engine_backend};
+use crate::launcher;
 use crate::output::Printer;
 use crate::plan::{EngineConnection, Plan};
 use crate::profile::Profile;
-use crate::settings::{ControllerLauncher, EngineLauncher, ProfileConfig, resolve_python};
+use crate::settings::{ProfileConfig, resolve_python};
 
 pub fn run(global: &GlobalArgs, args: &RenderArgs, _printer: Printer) -> Result<()> {
     // No profile needed: without one, the defaults and the flags make the context.
@@ -40,24 +40,15 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, _printer: Printer) -> Result<
             Role::Engines => config.engines.template = Some(name),
         }
     }
-    // A script is a batch launcher's: the profile's when it has one (Slurm, Grid Engine), else
-    // Slurm's, rendered with the addresses a batch cluster gets.
+    // A batch script: for a launcher that submits none, the default batch launcher's, with the
+    // addresses a batch cluster gets.
     match args.role {
         Role::Controller => {
-            if controller_backend(config.controller.launcher)
-                .scheduler()
-                .is_none()
-            {
-                config.controller.launcher = ControllerLauncher::Slurm;
-            }
+            config.controller.launcher =
+                launcher::batch_controller_setting(config.controller.launcher)
         }
         Role::Engines => {
-            if engine_backend(config.engines.launcher)
-                .scheduler()
-                .is_none()
-            {
-                config.engines.launcher = EngineLauncher::Slurm;
-            }
+            config.engines.launcher = launcher::batch_engine_setting(config.engines.launcher)
         }
     }
     // The script shows the Python that would run; without one, `python3` stands in.

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::check::{Check, Context, Group};
-use crate::commands::start::{EngineConnection, Plan};
 use crate::ids;
-use crate::launcher::{controller_backend, engine_backend};
+use crate::launcher;
+use crate::plan::{EngineConnection, Plan};
 
 pub const GROUP: Group = Group {
     names: &["templates"],
@@ -16,10 +16,10 @@ pub const GROUP: Group = Group {
 };
 
 fn checks(cx: &Context) -> Vec<Check> {
-    let controller = controller_backend(cx.config.controller.launcher)
+    let controller = launcher::controller_backend(cx.config.controller.launcher)
         .scheduler()
         .is_some();
-    let engines = engine_backend(cx.config.engines.launcher)
+    let engines = launcher::engine_backend(cx.config.engines.launcher)
         .scheduler()
         .is_some();
     vec![if controller || engines {
