@@ -109,21 +109,31 @@ pub trait Scheduler: Sync + std::fmt::Debug {
 
     /// Waits (bounded) until none of the jobs is active; returns those still active.
     fn wait_ended(&self, job_ids: &[String], timeout: Duration) -> Result<Vec<String>> {
-        let deadline = Instant::now() + timeout;
-        let mut delay = Duration::from_millis(50);
-        loop {
-            let states = self.query(job_ids)?;
-            let active: Vec<String> = job_ids
-                .iter()
-                .filter(|id| states.get(*id).is_some_and(JobInfo::is_active))
-                .cloned()
-                .collect();
-            if active.is_empty() || Instant::now() >= deadline {
-                return Ok(active);
-            }
-            std::thread::sleep(delay);
-            delay = (delay * 2).min(Duration::from_millis(100));
+        poll_until_ended(job_ids, timeout, |ids| self.query(ids))
+    }
+}
+
+/// Asks `query` (bounded by `timeout`) until none of the jobs is active; returns those still
+/// active.
+pub(crate) fn poll_until_ended(
+    job_ids: &[String],
+    timeout: Duration,
+    query: impl Fn(&[String]) -> Result<JobStates>,
+) -> Result<Vec<String>> {
+    let deadline = Instant::now() + timeout;
+    let mut delay = Duration::from_millis(50);
+    loop {
+        let states = query(job_ids)?;
+        let active: Vec<String> = job_ids
+            .iter()
+            .filter(|id| states.get(*id).is_some_and(JobInfo::is_active))
+            .cloned()
+            .collect();
+        if active.is_empty() || Instant::now() >= deadline {
+            return Ok(active);
         }
+        std::thread::sleep(delay);
+        delay = (delay * 2).min(Duration::from_millis(100));
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use super::super::command::{Commands, timeout_from_env};
+use super::super::scheduler::poll_until_ended;
 use super::super::{JobInfo, JobStates, Phase, Scheduler};
 use crate::error::Failure;
 
@@ -81,6 +82,12 @@ impl Scheduler for Sge {
 
     fn queue_command(&self) -> &'static str {
         "qstat"
+    }
+
+    /// Asks `qstat` alone: how the jobs ended does not matter here, and `qacct` reads the whole
+    /// accounting file, which takes long on a busy site.
+    fn wait_ended(&self, job_ids: &[String], timeout: Duration) -> Result<Vec<String>> {
+        poll_until_ended(job_ids, timeout, queued)
     }
 }
 
@@ -182,6 +189,17 @@ fn job_info(tasks: &[&Listed]) -> JobInfo {
 /// The states of `job_ids`: one `qstat -xml` for all of them, one `qstat -j` for why the
 /// pending or failed ones wait, and `qacct -j` for each that left the queue.
 fn query(job_ids: &[String]) -> Result<JobStates> {
+    let mut found = queued(job_ids)?;
+    for id in job_ids {
+        if !found.contains_key(id) {
+            found.insert(id.clone(), ended(id));
+        }
+    }
+    Ok(found)
+}
+
+/// The states of those of `job_ids` still in the queue.
+fn queued(job_ids: &[String]) -> Result<JobStates> {
     let mut found = HashMap::new();
     if job_ids.is_empty() {
         return Ok(found);
@@ -206,11 +224,6 @@ fn query(job_ids: &[String]) -> Result<JobStates> {
                     info.reason = reason;
                 }
             }
-        }
-    }
-    for id in job_ids {
-        if !found.contains_key(id) {
-            found.insert(id.clone(), ended(id));
         }
     }
     Ok(found)
@@ -257,7 +270,12 @@ fn parse_reasons(text: &str) -> Vec<(String, String)> {
 /// A job no longer in the queue: how it ended by `qacct -j` (`DONE`, `FAILED`), or `GONE`
 /// when accounting has no record (a pending job that was deleted, accounting not written yet).
 fn ended(id: &str) -> JobInfo {
-    let state = run("qacct", &["-j", id], &[])
+    let qacct = Commands {
+        timeout: timeout_from_env("RCLUSTER_SGE_QACCT_TIMEOUT", Duration::from_secs(10)),
+        ..commands()
+    };
+    let state = qacct
+        .run("qacct", &["-j", id], &[])
         .ok()
         .and_then(|text| accounted_state(&text))
         .unwrap_or_else(|| "GONE".to_string());
