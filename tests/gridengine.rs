@@ -555,3 +555,24 @@ fn imported_ipcluster_sge_profile_runs_unchanged() {
     );
     assert_eq!(files_of(&env, "gimp", "gimp"), Vec::<String>::new());
 }
+
+/// Without Grid Engine's commands, start says which command is missing and what to do, and
+/// leaves nothing behind.
+#[test]
+fn start_without_qsub_says_so_and_leaves_nothing() {
+    let env = Env::new();
+    sge_profile(&env, "gq");
+    let empty = env.dir.path().join("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    env.rcluster()
+        .args(["start", "--profile", "gq", "-n", "2", "--cluster-id", "gq"])
+        .env("PATH", &empty)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("cannot run `qsub`")
+                .and(predicate::str::contains("cannot submit the controller job"))
+                .and(predicate::str::contains("Grid Engine")),
+        );
+    assert_eq!(files_of(&env, "gq", "gq"), Vec::<String>::new());
+}
