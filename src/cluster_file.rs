@@ -55,6 +55,14 @@ impl LauncherEntry {
         }
         if let Some(Value::Object(engines)) = self.state.get("engines") {
             for engine in engines.values() {
+                // A process on another host (ipyparallel's SSH launchers): not a pid here.
+                if engine
+                    .get("hostname")
+                    .and_then(Value::as_str)
+                    .is_some_and(|h| !h.is_empty())
+                {
+                    continue;
+                }
                 if let Some(pid) = engine.get("pid").and_then(Value::as_i64)
                     && pid > 0
                 {

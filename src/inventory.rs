@@ -8,7 +8,7 @@ use anyhow::Result;
 use crate::cluster_file::{self, ClusterFile, LauncherEntry};
 use crate::connection;
 use crate::error::Failure;
-use crate::launcher::{self, JobRef, JobStates, Jobs};
+use crate::launcher::{self, JobRef, JobStates, Jobs, RemoteHost};
 use crate::process;
 use crate::profile::Profile;
 use crate::state::{self, ClusterState};
@@ -52,6 +52,9 @@ pub struct Cluster {
     /// For a cluster started on another host: whether its controller is gone (its registration
     /// port does not answer), probed once.
     remote_controller_gone: std::cell::OnceCell<bool>,
+    /// Whether each process on another host runs, per host (an error: the host did not
+    /// answer), asked once.
+    remote_checks: std::cell::OnceCell<Vec<Result<Vec<bool>, String>>>,
 }
 
 /// The controller or one engine set, as recorded in the cluster file.
@@ -129,6 +132,7 @@ impl Cluster {
             file_error,
             state_error,
             remote_controller_gone: Default::default(),
+            remote_checks: Default::default(),
         };
         if cluster.is_leftover_record() {
             // Stopped by ipcluster or ipp.Cluster, which know nothing of rcluster's record or
@@ -161,6 +165,7 @@ impl Cluster {
                     file_error: Some(format!("{err:#}")),
                     state_error: None,
                     remote_controller_gone: Default::default(),
+                    remote_checks: Default::default(),
                 }),
             }
         }
@@ -188,6 +193,10 @@ impl Cluster {
                 .iter()
                 .all(|p| p.check == ProcessCheck::Gone)
         {
+            return false;
+        }
+        if !state.remote.is_empty() {
+            // Only a stop over the hosts can tell.
             return false;
         }
         if state.jobs.is_empty() {
@@ -381,6 +390,21 @@ impl Cluster {
         })
     }
 
+    /// Processes on other hosts (engines), as rcluster recorded them.
+    pub fn remote_hosts(&self) -> &[RemoteHost] {
+        self.state.as_ref().map_or(&[], |s| s.remote.as_slice())
+    }
+
+    /// Whether each process of [`Cluster::remote_hosts`] runs, per host; asked once.
+    pub fn remote_checks(&self) -> &[Result<Vec<bool>, String>] {
+        self.remote_checks.get_or_init(|| {
+            launcher::check_hosts(self.remote_hosts())
+                .into_iter()
+                .map(|r| r.map_err(|e| format!("{e:#}")))
+                .collect()
+        })
+    }
+
     /// Batch jobs with their role.
     pub fn jobs(&self) -> Vec<(Role, JobRef)> {
         let mut jobs: Vec<(Role, JobRef)> = self
@@ -439,6 +463,16 @@ impl Cluster {
                 ProcessCheck::Elsewhere => Piece::Unknown,
             };
             pieces.push((p.role, piece));
+        }
+        for check in self.remote_checks() {
+            match check {
+                Ok(states) => pieces.extend(
+                    states
+                        .iter()
+                        .map(|up| (Role::Engines, if *up { Piece::Up } else { Piece::Down })),
+                ),
+                Err(_) => pieces.push((Role::Engines, Piece::Unknown)),
+            }
         }
         for (role, job) in self.jobs() {
             let piece = match jobs.and_then(|states| states.get(&job.id)) {

@@ -60,6 +60,7 @@ impl<'a> Launch<'a> {
             jobs: Vec::new(),
             files: Vec::new(),
             env_removed: Vec::new(),
+            remote: Vec::new(),
         };
         let target = plan.n as usize;
         Launch {
@@ -131,6 +132,7 @@ impl<'a> Launch<'a> {
             });
         }
         self.state.files.extend(launched.files.iter().cloned());
+        self.state.remote.extend(launched.remote.iter().cloned());
         if let Some(job) = &launched.job {
             self.state.env_removed = job.scheduler.env_removed();
             self.state.jobs.push(JobRecord {
