@@ -19,7 +19,7 @@ pub mod slurm;
 pub mod ssh;
 
 pub use launched::{Launched, Layout, RemoteHost, RemoteProcess, StartedProcess, SubmittedJob};
-pub use remote::{HostStopped, Remote, check_hosts, stop_hosts};
+pub use remote::{HostStopped, Remote, check_hosts, read_on, stop_hosts};
 pub use scheduler::{JobInfo, JobRef, JobStates, Jobs, Phase, Scheduler};
 
 use std::path::{Path, PathBuf};

@@ -58,6 +58,11 @@ pub fn stop_hosts(
     on_each(hosts, |host| way(host)?.stop(host, grace, keep_logs))
 }
 
+/// [`Remote::read`]: a file on the host (a log).
+pub fn read_on(host: &RemoteHost, path: &str) -> Result<String> {
+    way(host)?.read(host, path)
+}
+
 /// `f` on every host, each in its own thread; results in the hosts' order.
 pub fn on_each<T: Send>(
     hosts: &[RemoteHost],
