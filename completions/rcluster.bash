@@ -311,7 +311,7 @@ _rcluster() {
                     return 0
                     ;;
                 --engines)
-                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi ssh" -- "${cur}"))
                     return 0
                     ;;
                 --engines-per-job)
@@ -1063,7 +1063,7 @@ _rcluster() {
                     return 0
                     ;;
                 --engines)
-                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi ssh" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

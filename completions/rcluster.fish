@@ -54,7 +54,8 @@ slurm\t'A Slurm batch job'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l engines -d 'How to start the engines (overrides `[engines] launcher`)' -r -f -a "local\t'One process per engine on this machine'
 mpi\t'`mpiexec -n N` on this machine; engine ids are MPI ranks'
 slurm\t'A Slurm batch job running `srun` (one engine per task)'
-slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'"
+slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'
+ssh\t'Processes on the `[ssh] hosts`, started over ssh'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l timeout -d 'Seconds to wait for the controller and for all engines to register' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l engines-per-job -d 'Split the engines into Slurm jobs of at most K engines each (overrides `[engines] per_job`)' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l partition -d 'Slurm partition (`#SBATCH --partition`; template variable `queue`)' -r
@@ -123,7 +124,8 @@ complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_se
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l engines -d 'How to start the engines (default: the cluster\'s engine launcher)' -r -f -a "local\t'One process per engine on this machine'
 mpi\t'`mpiexec -n N` on this machine; engine ids are MPI ranks'
 slurm\t'A Slurm batch job running `srun` (one engine per task)'
-slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'"
+slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'
+ssh\t'Processes on the `[ssh] hosts`, started over ssh'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l engines-per-job -d 'Split the engines into Slurm jobs of at most K engines each' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l timeout -d 'Seconds to wait for the new engines to register' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l partition -d 'Slurm partition (`#SBATCH --partition`; template variable `queue`)' -r

@@ -146,6 +146,8 @@ fn a_copied_connection_file_is_removed_at_stop() {
     );
     assert!(!Path::new(&copied).exists());
     assert!(!Path::new(&dir).exists(), "{dir}");
+    let parent = Path::new(&dir).parent().unwrap();
+    assert!(!parent.exists(), "{} is left", parent.display());
 }
 
 /// A start that fails on one host: an error naming it, and nothing left on the others.

@@ -158,6 +158,10 @@ for e in $left; do echo "survivor ${{e%%:*}}"; done
     }
     if let Some(dir) = host.dir.as_deref().filter(|_| !keep_logs) {
         s += &format!("  rm -rf -- {}\n", quote(dir));
+        // `~/.rcluster` too, once no other cluster uses it.
+        if let Some((parent, _)) = dir.rsplit_once('/') {
+            s += &format!("  rmdir -- {} 2>/dev/null\n", quote(parent));
+        }
     }
     s += "fi\necho done\n";
     s
