@@ -195,3 +195,15 @@ fn a_missing_remote_python_names_host_and_python() {
         &["lab2", "/nonexistent/python"],
     );
 }
+
+#[test]
+fn doctor_asks_every_host() {
+    let Some(lab) = ssh_lab() else { return };
+    let env = Env::new();
+    ssh_profile(&env, "d", &lab, "hosts = [\"lab1:2\", \"labnokey\"]");
+    env.rcluster()
+        .args(["doctor", "--profile", "d"])
+        .assert()
+        .failure()
+        .stdout(predicate::str::contains("ssh hosts").and(predicate::str::contains("labnokey")));
+}

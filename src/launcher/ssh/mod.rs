@@ -170,6 +170,16 @@ pub fn run(command: &[String], host: &str, script: &str) -> Result<String> {
     )
 }
 
+/// Whether `host` answers over ssh without a prompt and has `python` (for `doctor`).
+pub fn probe(command: &[String], host: &str, python: &str) -> Result<()> {
+    run(command, host, &script::python_check(python)).map(|_| ())
+}
+
+/// The hosts of `[ssh] hosts`, without their counts.
+pub fn host_names(config: &SshConfig) -> Result<Vec<String>> {
+    Ok(hosts(config)?.into_iter().map(|h| h.name).collect())
+}
+
 fn host_failure(err: anyhow::Error) -> anyhow::Error {
     Failure::error(format!("{err:#}"))
         .hint("check that `ssh HOST true` works without a password prompt from this machine (keys, known_hosts), and that `[ssh] python` exists there; `docs/ssh.md` has a troubleshooting list")

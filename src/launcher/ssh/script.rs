@@ -46,8 +46,7 @@ pub fn start(
 ) -> String {
     let cid = spec.target.cluster_id;
     let mut s = String::from("umask 077\n");
-    s += &format!("PY={}\n", quote(python));
-    s += "case $PY in\n  */*) [ -x \"$PY\" ] ;;\n  *) command -v \"$PY\" >/dev/null 2>&1 ;;\nesac || { echo \"rcluster: no Python \\`$PY\\` on this host (set \\`[ssh] python\\`)\" >&2; exit 127; }\n";
+    s += &python_check(python);
     let url_file = format!("security/rcluster-{cid}.engine");
     match connection {
         Some(text) => {
@@ -93,6 +92,14 @@ pub fn start(
         host = slug(host),
     );
     s
+}
+
+/// Sets `PY` to `python` and exits 127, saying so, when the host has no such program.
+pub fn python_check(python: &str) -> String {
+    format!(
+        "PY={}\ncase $PY in\n  */*) [ -x \"$PY\" ] ;;\n  *) command -v \"$PY\" >/dev/null 2>&1 ;;\nesac || {{ echo \"rcluster: no Python \\`$PY\\` on this host (set \\`[ssh] python\\`)\" >&2; exit 127; }}\n",
+        quote(python)
+    )
 }
 
 /// Prints `up` or `down` for each recorded process, in order.
