@@ -92,6 +92,8 @@ impl LauncherEntry {
     pub fn output_files(&self) -> Vec<String> {
         let mut files: Vec<String> = self.str_field("output_file").into_iter().collect();
         files.extend(self.processes().into_iter().filter_map(|p| p.output_file));
+        // ipyparallel writes "" for a set whose engines each have their own.
+        files.retain(|f| !f.is_empty());
         files.sort();
         files.dedup();
         files

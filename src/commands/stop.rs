@@ -323,7 +323,7 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
         format!(
             "{} on {} ended, ",
             count(remote_ended, "engine", "engines"),
-            count(hosts.len(), "host", "hosts")
+            count(distinct_hosts(hosts), "host", "hosts")
         )
     };
     printer.status(format!(
@@ -376,4 +376,12 @@ fn live_jobs<'a>(jobs: &'a Jobs, id: &str) -> Result<LiveJobs<'a>> {
         ))
     })?;
     Ok(LiveJobs { jobs, states })
+}
+
+/// How many hosts: `engines add` records a host again for each set it starts there.
+fn distinct_hosts(hosts: &[crate::launcher::RemoteHost]) -> usize {
+    let mut names: Vec<&str> = hosts.iter().map(|h| h.host.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.len()
 }

@@ -170,6 +170,7 @@ fn hosts_state(hosts: &[RemoteHost], cluster_id: &str, profile_dir: &str) -> Val
             "remote_output_file": log,
             "remote_profile_dir": host.profile_dir,
             "remote_python": host.python,
+            "n": 1,
         })
     };
     let mut engines = serde_json::Map::new();
@@ -186,6 +187,7 @@ fn hosts_state(hosts: &[RemoteHost], cluster_id: &str, profile_dir: &str) -> Val
         None => serde_json::json!({"profile_dir": profile_dir, "cluster_id": cluster_id}),
     };
     state["hostname"] = Value::from("");
+    state["n"] = Value::from(engines.len());
     state["engines"] = Value::Object(engines);
     state
 }
@@ -271,6 +273,51 @@ mod tests {
         let state = launched.state("c", "/p");
         assert_eq!(state["pid"], -1);
         assert_eq!(state["engines"]["0"]["pid"], 42);
+    }
+
+    #[test]
+    fn remote_engines_are_recorded_as_ipyparallels_ssh_launcher_records_them() {
+        let mut launched = Launched::new("ssh", Layout::Hosts);
+        launched.remote.push(RemoteHost {
+            via: "ssh".into(),
+            host: "node1".into(),
+            command: vec!["ssh".into(), "-o".into(), "BatchMode=yes".into()],
+            python: "/py".into(),
+            profile_dir: "/p".into(),
+            processes: vec![
+                RemoteProcess {
+                    pid: 7,
+                    start_time: 1,
+                    log: "/p/log/a.log".into(),
+                },
+                RemoteProcess {
+                    pid: 8,
+                    start_time: 2,
+                    log: "/p/log/b.log".into(),
+                },
+            ],
+            files: vec![],
+            dir: None,
+        });
+        let state = launched.state("c", "/p");
+        assert_eq!(state["n"], 2);
+        assert_eq!(state["pid"], -1);
+        let engine = &state["engines"]["node1/1"];
+        assert_eq!(engine["pid"], 8);
+        assert_eq!(engine["hostname"], "node1");
+        assert_eq!(engine["ssh_cmd"], serde_json::json!(["ssh"]));
+        assert_eq!(
+            engine["ssh_args"],
+            serde_json::json!(["-o", "BatchMode=yes"])
+        );
+        assert_eq!(engine["remote_output_file"], "/p/log/b.log");
+        // Remote pids are never taken for processes of this host.
+        let entry = crate::cluster_file::LauncherEntry {
+            class: "ssh".into(),
+            state: state.as_object().unwrap().clone(),
+        };
+        assert!(entry.processes().is_empty());
+        assert!(entry.output_files().is_empty());
     }
 
     #[test]
