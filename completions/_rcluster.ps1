@@ -36,7 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'rcluster' -ScriptBlock {
             [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop clusters: engines and controller, their jobs and files')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List clusters in every profile, with their real state')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show one cluster in detail: processes, jobs, engines, logs, how to attach')
-            [CompletionResult]::new('engines', 'engines', [CompletionResultType]::ParameterValue, 'Add engines to a running cluster')
+            [CompletionResult]::new('engines', 'engines', [CompletionResultType]::ParameterValue, 'Add, list and stop the engine sets of a running cluster')
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Render a batch template as `rcluster start` would, and print it')
             [CompletionResult]::new('clean', 'clean', [CompletionResultType]::ParameterValue, 'Remove the files of clusters that are provably dead')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print a cluster''s log files; `-f` follows them until the cluster ends')
@@ -137,6 +137,8 @@ Register-ArgumentCompleter -Native -CommandName 'rcluster' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Start a further engine set and attach it to a running cluster')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a cluster''s engine sets: id, launcher, engines, processes or job, state')
+            [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop engine sets (their processes or their job); the controller and other sets keep running')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -167,12 +169,55 @@ Register-ArgumentCompleter -Native -CommandName 'rcluster' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'rcluster;engines;list' {
+            [CompletionResult]::new('--cluster-id', '--cluster-id', [CompletionResultType]::ParameterName, 'The cluster (same as the positional argument)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`')
+            [CompletionResult]::new('--profile-dir', '--profile-dir', [CompletionResultType]::ParameterName, 'Profile directory to use instead of a named profile')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: only results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rcluster;engines;stop' {
+            [CompletionResult]::new('--cluster-id', '--cluster-id', [CompletionResultType]::ParameterName, 'The cluster (default: the profile''s only cluster)')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'Seconds between SIGTERM and SIGKILL')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the controller to drop the stopped engines')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`')
+            [CompletionResult]::new('--profile-dir', '--profile-dir', [CompletionResultType]::ParameterName, 'Profile directory to use instead of a named profile')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Return once the sets are stopped, without waiting for the controller to drop their engines')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: only results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'rcluster;engines;help' {
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Start a further engine set and attach it to a running cluster')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a cluster''s engine sets: id, launcher, engines, processes or job, state')
+            [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop engine sets (their processes or their job); the controller and other sets keep running')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'rcluster;engines;help;add' {
+            break
+        }
+        'rcluster;engines;help;list' {
+            break
+        }
+        'rcluster;engines;help;stop' {
             break
         }
         'rcluster;engines;help;help' {
@@ -384,7 +429,7 @@ Register-ArgumentCompleter -Native -CommandName 'rcluster' -ScriptBlock {
             [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop clusters: engines and controller, their jobs and files')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List clusters in every profile, with their real state')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show one cluster in detail: processes, jobs, engines, logs, how to attach')
-            [CompletionResult]::new('engines', 'engines', [CompletionResultType]::ParameterValue, 'Add engines to a running cluster')
+            [CompletionResult]::new('engines', 'engines', [CompletionResultType]::ParameterValue, 'Add, list and stop the engine sets of a running cluster')
             [CompletionResult]::new('render', 'render', [CompletionResultType]::ParameterValue, 'Render a batch template as `rcluster start` would, and print it')
             [CompletionResult]::new('clean', 'clean', [CompletionResultType]::ParameterValue, 'Remove the files of clusters that are provably dead')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print a cluster''s log files; `-f` follows them until the cluster ends')
@@ -409,9 +454,17 @@ Register-ArgumentCompleter -Native -CommandName 'rcluster' -ScriptBlock {
         }
         'rcluster;help;engines' {
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Start a further engine set and attach it to a running cluster')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a cluster''s engine sets: id, launcher, engines, processes or job, state')
+            [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop engine sets (their processes or their job); the controller and other sets keep running')
             break
         }
         'rcluster;help;engines;add' {
+            break
+        }
+        'rcluster;help;engines;list' {
+            break
+        }
+        'rcluster;help;engines;stop' {
             break
         }
         'rcluster;help;render' {

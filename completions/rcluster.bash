@@ -61,11 +61,23 @@ _rcluster() {
             rcluster__subcmd__engines,help)
                 cmd="rcluster__subcmd__engines__subcmd__help"
                 ;;
+            rcluster__subcmd__engines,list)
+                cmd="rcluster__subcmd__engines__subcmd__list"
+                ;;
+            rcluster__subcmd__engines,stop)
+                cmd="rcluster__subcmd__engines__subcmd__stop"
+                ;;
             rcluster__subcmd__engines__subcmd__help,add)
                 cmd="rcluster__subcmd__engines__subcmd__help__subcmd__add"
                 ;;
             rcluster__subcmd__engines__subcmd__help,help)
                 cmd="rcluster__subcmd__engines__subcmd__help__subcmd__help"
+                ;;
+            rcluster__subcmd__engines__subcmd__help,list)
+                cmd="rcluster__subcmd__engines__subcmd__help__subcmd__list"
+                ;;
+            rcluster__subcmd__engines__subcmd__help,stop)
+                cmd="rcluster__subcmd__engines__subcmd__help__subcmd__stop"
                 ;;
             rcluster__subcmd__help,clean)
                 cmd="rcluster__subcmd__help__subcmd__clean"
@@ -108,6 +120,12 @@ _rcluster() {
                 ;;
             rcluster__subcmd__help__subcmd__engines,add)
                 cmd="rcluster__subcmd__help__subcmd__engines__subcmd__add"
+                ;;
+            rcluster__subcmd__help__subcmd__engines,list)
+                cmd="rcluster__subcmd__help__subcmd__engines__subcmd__list"
+                ;;
+            rcluster__subcmd__help__subcmd__engines,stop)
+                cmd="rcluster__subcmd__help__subcmd__engines__subcmd__stop"
                 ;;
             rcluster__subcmd__help__subcmd__profile,create)
                 cmd="rcluster__subcmd__help__subcmd__profile__subcmd__create"
@@ -266,7 +284,7 @@ _rcluster() {
             return 0
             ;;
         rcluster__subcmd__engines)
-            opts="-q -v -h -V --profile --profile-dir --quiet --verbose --color --help --version add help"
+            opts="-q -v -h -V --profile --profile-dir --quiet --verbose --color --help --version add list stop help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,7 +384,7 @@ _rcluster() {
             return 0
             ;;
         rcluster__subcmd__engines__subcmd__help)
-            opts="add help"
+            opts="add list stop help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -400,6 +418,102 @@ _rcluster() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rcluster__subcmd__engines__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rcluster__subcmd__engines__subcmd__help__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rcluster__subcmd__engines__subcmd__list)
+            opts="-q -v -h -V --cluster-id --json --profile --profile-dir --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cluster-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rcluster__subcmd__engines__subcmd__stop)
+            opts="-q -v -h -V --cluster-id --grace --no-wait --timeout --json --profile --profile-dir --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cluster-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -464,7 +578,7 @@ _rcluster() {
             return 0
             ;;
         rcluster__subcmd__help__subcmd__engines)
-            opts="add"
+            opts="add list stop"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -478,6 +592,34 @@ _rcluster() {
             return 0
             ;;
         rcluster__subcmd__help__subcmd__engines__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rcluster__subcmd__help__subcmd__engines__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rcluster__subcmd__help__subcmd__engines__subcmd__stop)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -33,7 +33,7 @@ set edit:completion:arg-completer[rcluster] = {|@words|
             cand stop 'Stop clusters: engines and controller, their jobs and files'
             cand list 'List clusters in every profile, with their real state'
             cand status 'Show one cluster in detail: processes, jobs, engines, logs, how to attach'
-            cand engines 'Add engines to a running cluster'
+            cand engines 'Add, list and stop the engine sets of a running cluster'
             cand render 'Render a batch template as `rcluster start` would, and print it'
             cand clean 'Remove the files of clusters that are provably dead'
             cand logs 'Print a cluster''s log files; `-f` follows them until the cluster ends'
@@ -129,6 +129,8 @@ set edit:completion:arg-completer[rcluster] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand add 'Start a further engine set and attach it to a running cluster'
+            cand list 'List a cluster''s engine sets: id, launcher, engines, processes or job, state'
+            cand stop 'Stop engine sets (their processes or their job); the controller and other sets keep running'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rcluster;engines;add'= {
@@ -157,11 +159,50 @@ set edit:completion:arg-completer[rcluster] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'rcluster;engines;list'= {
+            cand --cluster-id 'The cluster (same as the positional argument)'
+            cand --profile 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`'
+            cand --profile-dir 'Profile directory to use instead of a named profile'
+            cand --color 'When to use colors'
+            cand --json 'Print JSON instead of a table'
+            cand -q 'Print less: only results and errors'
+            cand --quiet 'Print less: only results and errors'
+            cand -v 'Print more about what is done (repeat for more)'
+            cand --verbose 'Print more about what is done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rcluster;engines;stop'= {
+            cand --cluster-id 'The cluster (default: the profile''s only cluster)'
+            cand --grace 'Seconds between SIGTERM and SIGKILL'
+            cand --timeout 'Seconds to wait for the controller to drop the stopped engines'
+            cand --profile 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`'
+            cand --profile-dir 'Profile directory to use instead of a named profile'
+            cand --color 'When to use colors'
+            cand --no-wait 'Return once the sets are stopped, without waiting for the controller to drop their engines'
+            cand --json 'Print JSON instead of text'
+            cand -q 'Print less: only results and errors'
+            cand --quiet 'Print less: only results and errors'
+            cand -v 'Print more about what is done (repeat for more)'
+            cand --verbose 'Print more about what is done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'rcluster;engines;help'= {
             cand add 'Start a further engine set and attach it to a running cluster'
+            cand list 'List a cluster''s engine sets: id, launcher, engines, processes or job, state'
+            cand stop 'Stop engine sets (their processes or their job); the controller and other sets keep running'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'rcluster;engines;help;add'= {
+        }
+        &'rcluster;engines;help;list'= {
+        }
+        &'rcluster;engines;help;stop'= {
         }
         &'rcluster;engines;help;help'= {
         }
@@ -354,7 +395,7 @@ set edit:completion:arg-completer[rcluster] = {|@words|
             cand stop 'Stop clusters: engines and controller, their jobs and files'
             cand list 'List clusters in every profile, with their real state'
             cand status 'Show one cluster in detail: processes, jobs, engines, logs, how to attach'
-            cand engines 'Add engines to a running cluster'
+            cand engines 'Add, list and stop the engine sets of a running cluster'
             cand render 'Render a batch template as `rcluster start` would, and print it'
             cand clean 'Remove the files of clusters that are provably dead'
             cand logs 'Print a cluster''s log files; `-f` follows them until the cluster ends'
@@ -374,8 +415,14 @@ set edit:completion:arg-completer[rcluster] = {|@words|
         }
         &'rcluster;help;engines'= {
             cand add 'Start a further engine set and attach it to a running cluster'
+            cand list 'List a cluster''s engine sets: id, launcher, engines, processes or job, state'
+            cand stop 'Stop engine sets (their processes or their job); the controller and other sets keep running'
         }
         &'rcluster;help;engines;add'= {
+        }
+        &'rcluster;help;engines;list'= {
+        }
+        &'rcluster;help;engines;stop'= {
         }
         &'rcluster;help;render'= {
         }

@@ -37,7 +37,7 @@ complete -c rcluster -n "__fish_rcluster_needs_command" -f -a "start" -d 'Start 
 complete -c rcluster -n "__fish_rcluster_needs_command" -f -a "stop" -d 'Stop clusters: engines and controller, their jobs and files'
 complete -c rcluster -n "__fish_rcluster_needs_command" -f -a "list" -d 'List clusters in every profile, with their real state'
 complete -c rcluster -n "__fish_rcluster_needs_command" -f -a "status" -d 'Show one cluster in detail: processes, jobs, engines, logs, how to attach'
-complete -c rcluster -n "__fish_rcluster_needs_command" -f -a "engines" -d 'Add engines to a running cluster'
+complete -c rcluster -n "__fish_rcluster_needs_command" -f -a "engines" -d 'Add, list and stop the engine sets of a running cluster'
 complete -c rcluster -n "__fish_rcluster_needs_command" -f -a "render" -d 'Render a batch template as `rcluster start` would, and print it'
 complete -c rcluster -n "__fish_rcluster_needs_command" -f -a "clean" -d 'Remove the files of clusters that are provably dead'
 complete -c rcluster -n "__fish_rcluster_needs_command" -f -a "logs" -d 'Print a cluster\'s log files; `-f` follows them until the cluster ends'
@@ -108,17 +108,19 @@ complete -c rcluster -n "__fish_rcluster_using_subcommand status" -s q -l quiet 
 complete -c rcluster -n "__fish_rcluster_using_subcommand status" -s v -l verbose -d 'Print more about what is done (repeat for more)'
 complete -c rcluster -n "__fish_rcluster_using_subcommand status" -s h -l help -d 'Print help'
 complete -c rcluster -n "__fish_rcluster_using_subcommand status" -s V -l version -d 'Print version'
-complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add help" -l profile -d 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`' -r
-complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add help" -l profile-dir -d 'Profile directory to use instead of a named profile' -r -F
-complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add help" -l color -d 'When to use colors' -r -f -a "auto\t''
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add list stop help" -l profile -d 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`' -r
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add list stop help" -l profile-dir -d 'Profile directory to use instead of a named profile' -r -F
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add list stop help" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add help" -s q -l quiet -d 'Print less: only results and errors'
-complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add help" -s v -l verbose -d 'Print more about what is done (repeat for more)'
-complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add help" -s h -l help -d 'Print help'
-complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add help" -s V -l version -d 'Print version'
-complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add help" -f -a "add" -d 'Start a further engine set and attach it to a running cluster'
-complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add list stop help" -s q -l quiet -d 'Print less: only results and errors'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add list stop help" -s v -l verbose -d 'Print more about what is done (repeat for more)'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add list stop help" -s h -l help -d 'Print help'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add list stop help" -s V -l version -d 'Print version'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add list stop help" -f -a "add" -d 'Start a further engine set and attach it to a running cluster'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add list stop help" -f -a "list" -d 'List a cluster\'s engine sets: id, launcher, engines, processes or job, state'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add list stop help" -f -a "stop" -d 'Stop engine sets (their processes or their job); the controller and other sets keep running'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and not __fish_seen_subcommand_from add list stop help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -s n -l n -d 'Number of engines to add (default: `[engines] n` of the profile)' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l cluster-id -d 'The cluster (default: the profile\'s only cluster)' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l engines -d 'How to start the engines (default: the cluster\'s engine launcher)' -r -f -a "local\t'One process per engine on this machine'
@@ -144,7 +146,34 @@ complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_se
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Print more about what is done (repeat for more)'
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from list" -l cluster-id -d 'The cluster (same as the positional argument)' -r
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from list" -l profile -d 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`' -r
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from list" -l profile-dir -d 'Profile directory to use instead of a named profile' -r -F
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from list" -l color -d 'When to use colors' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print less: only results and errors'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more about what is done (repeat for more)'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from stop" -l cluster-id -d 'The cluster (default: the profile\'s only cluster)' -r
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from stop" -l grace -d 'Seconds between SIGTERM and SIGKILL' -r
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from stop" -l timeout -d 'Seconds to wait for the controller to drop the stopped engines' -r
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from stop" -l profile -d 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`' -r
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from stop" -l profile-dir -d 'Profile directory to use instead of a named profile' -r -F
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from stop" -l color -d 'When to use colors' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from stop" -l no-wait -d 'Return once the sets are stopped, without waiting for the controller to drop their engines'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from stop" -l json -d 'Print JSON instead of text'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from stop" -s q -l quiet -d 'Print less: only results and errors'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from stop" -s v -l verbose -d 'Print more about what is done (repeat for more)'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from help" -f -a "add" -d 'Start a further engine set and attach it to a running cluster'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from help" -f -a "list" -d 'List a cluster\'s engine sets: id, launcher, engines, processes or job, state'
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop engine sets (their processes or their job); the controller and other sets keep running'
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -s n -l n -d 'Number of engines (the template variable n)' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -l cluster-id -d 'Cluster id (`{cluster_id}`)' -r
@@ -281,7 +310,7 @@ complete -c rcluster -n "__fish_rcluster_using_subcommand help; and not __fish_s
 complete -c rcluster -n "__fish_rcluster_using_subcommand help; and not __fish_seen_subcommand_from start stop list status engines render clean logs doctor completions man profile help" -f -a "stop" -d 'Stop clusters: engines and controller, their jobs and files'
 complete -c rcluster -n "__fish_rcluster_using_subcommand help; and not __fish_seen_subcommand_from start stop list status engines render clean logs doctor completions man profile help" -f -a "list" -d 'List clusters in every profile, with their real state'
 complete -c rcluster -n "__fish_rcluster_using_subcommand help; and not __fish_seen_subcommand_from start stop list status engines render clean logs doctor completions man profile help" -f -a "status" -d 'Show one cluster in detail: processes, jobs, engines, logs, how to attach'
-complete -c rcluster -n "__fish_rcluster_using_subcommand help; and not __fish_seen_subcommand_from start stop list status engines render clean logs doctor completions man profile help" -f -a "engines" -d 'Add engines to a running cluster'
+complete -c rcluster -n "__fish_rcluster_using_subcommand help; and not __fish_seen_subcommand_from start stop list status engines render clean logs doctor completions man profile help" -f -a "engines" -d 'Add, list and stop the engine sets of a running cluster'
 complete -c rcluster -n "__fish_rcluster_using_subcommand help; and not __fish_seen_subcommand_from start stop list status engines render clean logs doctor completions man profile help" -f -a "render" -d 'Render a batch template as `rcluster start` would, and print it'
 complete -c rcluster -n "__fish_rcluster_using_subcommand help; and not __fish_seen_subcommand_from start stop list status engines render clean logs doctor completions man profile help" -f -a "clean" -d 'Remove the files of clusters that are provably dead'
 complete -c rcluster -n "__fish_rcluster_using_subcommand help; and not __fish_seen_subcommand_from start stop list status engines render clean logs doctor completions man profile help" -f -a "logs" -d 'Print a cluster\'s log files; `-f` follows them until the cluster ends'
@@ -291,6 +320,8 @@ complete -c rcluster -n "__fish_rcluster_using_subcommand help; and not __fish_s
 complete -c rcluster -n "__fish_rcluster_using_subcommand help; and not __fish_seen_subcommand_from start stop list status engines render clean logs doctor completions man profile help" -f -a "profile" -d 'Create, list and show profiles'
 complete -c rcluster -n "__fish_rcluster_using_subcommand help; and not __fish_seen_subcommand_from start stop list status engines render clean logs doctor completions man profile help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rcluster -n "__fish_rcluster_using_subcommand help; and __fish_seen_subcommand_from engines" -f -a "add" -d 'Start a further engine set and attach it to a running cluster'
+complete -c rcluster -n "__fish_rcluster_using_subcommand help; and __fish_seen_subcommand_from engines" -f -a "list" -d 'List a cluster\'s engine sets: id, launcher, engines, processes or job, state'
+complete -c rcluster -n "__fish_rcluster_using_subcommand help; and __fish_seen_subcommand_from engines" -f -a "stop" -d 'Stop engine sets (their processes or their job); the controller and other sets keep running'
 complete -c rcluster -n "__fish_rcluster_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "create" -d 'Create a profile directory with an `rcluster.toml` from a preset'
 complete -c rcluster -n "__fish_rcluster_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "list" -d 'List the profiles in the IPython directory'
 complete -c rcluster -n "__fish_rcluster_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "show" -d 'Show a profile\'s effective settings'

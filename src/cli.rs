@@ -72,7 +72,7 @@ pub enum Command {
     List(ListArgs),
     /// Show one cluster in detail: processes, jobs, engines, logs, how to attach
     Status(StatusArgs),
-    /// Add engines to a running cluster
+    /// Add, list and stop the engine sets of a running cluster
     #[command(subcommand)]
     Engines(EnginesCommand),
     /// Render a batch template as `rcluster start` would, and print it
@@ -107,6 +107,52 @@ pub struct StatusArgs {
 pub enum EnginesCommand {
     /// Start a further engine set and attach it to a running cluster
     Add(EnginesAddArgs),
+    /// List a cluster's engine sets: id, launcher, engines, processes or job, state
+    List(EnginesListArgs),
+    /// Stop engine sets (their processes or their job); the controller and other sets keep running
+    Stop(EnginesStopArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EnginesListArgs {
+    /// The cluster (default: the profile's only cluster)
+    #[arg(value_name = "CLUSTER_ID")]
+    pub cluster: Option<String>,
+
+    /// The cluster (same as the positional argument)
+    #[arg(long, value_name = "ID", conflicts_with = "cluster")]
+    pub cluster_id: Option<String>,
+
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EnginesStopArgs {
+    /// Engine set ids to stop, as `rcluster engines list` shows them
+    #[arg(value_name = "SET", required = true)]
+    pub sets: Vec<String>,
+
+    /// The cluster (default: the profile's only cluster)
+    #[arg(long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+
+    /// Seconds between SIGTERM and SIGKILL
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub grace: f64,
+
+    /// Return once the sets are stopped, without waiting for the controller to drop their engines
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// Seconds to wait for the controller to drop the stopped engines
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub timeout: f64,
+
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

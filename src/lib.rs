@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cluster_file;
 pub mod commands;
 pub mod connection;
+pub mod engine_sets;
 pub mod error;
 pub mod fsutil;
 pub mod ids;
@@ -50,6 +51,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Status(args) => commands::status::run(global, args, printer),
         Command::Engines(EnginesCommand::Add(args)) => {
             commands::engines::add(global, args, printer)
+        }
+        Command::Engines(EnginesCommand::List(args)) => {
+            commands::engines::list(global, args, printer)
+        }
+        Command::Engines(EnginesCommand::Stop(args)) => {
+            commands::engines::stop(global, args, printer)
         }
         Command::Render(args) => commands::render::run(global, args, printer),
         Command::Clean(args) => commands::clean::run(global, args, printer),

@@ -27,6 +27,7 @@ pub enum ProcState {
 #[derive(Debug, Clone, Copy)]
 struct Stat {
     state: char,
+    parent: i32,
     /// Start time in clock ticks after boot: with the boot id, tells a pid's reuse apart.
     start_time: u64,
 }
@@ -38,6 +39,7 @@ fn read_stat(pid: i32) -> Option<Stat> {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     Some(Stat {
         state: fields.first()?.chars().next()?,
+        parent: fields.get(1)?.parse().ok()?,
         start_time: fields.get(19)?.parse().ok()?,
     })
 }
@@ -60,6 +62,11 @@ pub fn is_alive(pid: i32) -> bool {
 /// The pid's start time in clock ticks after boot, if it exists.
 pub fn start_time(pid: i32) -> Option<u64> {
     read_stat(pid).map(|s| s.start_time)
+}
+
+/// The pid's parent, if it exists: 1 for an orphan that init adopted.
+pub fn parent(pid: i32) -> Option<i32> {
+    read_stat(pid).map(|s| s.parent)
 }
 
 /// The pid's command line, if it exists and is readable.

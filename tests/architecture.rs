@@ -65,6 +65,31 @@ fn no_import_cycle_among_source_files() {
 
 /// The checker itself, on snippets: comments and strings hide paths, groups expand, `super`
 /// counts inline modules.
+/// A command file over this many lines mixes concerns that belong in modules of their own.
+const COMMAND_FILE_MAX_LINES: usize = 500;
+
+#[test]
+fn command_files_stay_short() {
+    let mut files = Vec::new();
+    collect_rs(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands"),
+        &mut files,
+    );
+    assert!(!files.is_empty(), "no files under src/commands");
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|path| {
+            let lines = std::fs::read_to_string(path).ok()?.lines().count();
+            (lines > COMMAND_FILE_MAX_LINES).then(|| format!("{} ({lines} lines)", path.display()))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these by concern (plan, launch, checks...) into modules of their own:\n  {}",
+        long.join("\n  ")
+    );
+}
+
 #[test]
 fn the_reference_parser_reads_groups_super_comments_and_strings() {
     let text = r##"

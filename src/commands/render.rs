@@ -6,10 +6,11 @@ use crate::batch::Role;
 use crate::cli::{GlobalArgs, RenderArgs};
 use crate::error::Failure;
 use crate::ids;
+use crate::launcher;
 use crate::output::Printer;
 use crate::plan::{EngineConnection, Plan};
 use crate::profile::Profile;
-use crate::settings::{ControllerLauncher, EngineLauncher, ProfileConfig, resolve_python};
+use crate::settings::{ProfileConfig, resolve_python};
 
 pub fn run(global: &GlobalArgs, args: &RenderArgs, _printer: Printer) -> Result<()> {
     // No profile needed: without one, the defaults and the flags make the context.
@@ -39,16 +40,15 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, _printer: Printer) -> Result<
             Role::Engines => config.engines.template = Some(name),
         }
     }
-    // The scripts are Slurm's: render them with the addresses a Slurm cluster gets.
+    // A batch script: for a launcher that submits none, the default batch launcher's, with the
+    // addresses a batch cluster gets.
     match args.role {
-        Role::Controller => config.controller.launcher = ControllerLauncher::Slurm,
+        Role::Controller => {
+            config.controller.launcher =
+                launcher::batch_controller_setting(config.controller.launcher)
+        }
         Role::Engines => {
-            if !matches!(
-                config.engines.launcher,
-                EngineLauncher::Slurm | EngineLauncher::SlurmMpi
-            ) {
-                config.engines.launcher = EngineLauncher::Slurm;
-            }
+            config.engines.launcher = launcher::batch_engine_setting(config.engines.launcher)
         }
     }
     // The script shows the Python that would run; without one, `python3` stands in.

@@ -1,12 +1,12 @@
 //! `rcluster engines add`: a further engine set for a running cluster, written into its cluster
 //! file next to the existing sets (unlike `ipcluster engines`, which replaces the file).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use super::{Launch, check_interrupt};
+use super::Launch;
 use crate::connection;
 use crate::error::Failure;
 use crate::ids::display_id;
@@ -139,53 +139,17 @@ fn wait_for_dead_engines_to_drop(
     cluster: &inventory::Cluster,
     printer: &Printer,
 ) -> Result<()> {
-    let job_states = cluster.job_set().query()?;
-    let live: u64 = cluster
-        .pieces()
-        .iter()
-        .filter(|p| p.role == inventory::Role::Engines)
-        .filter(|p| {
-            let process_up = p
-                .processes
-                .iter()
-                .any(|proc| proc.check == inventory::ProcessCheck::Running);
-            let job_up = p.job.as_ref().is_some_and(|job| {
-                job_states
-                    .get(&job.id)
-                    .is_some_and(crate::launcher::JobInfo::is_active)
-            });
-            process_up || job_up
-        })
-        .map(|p| p.n)
-        .sum();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut shown = None;
-    loop {
-        check_interrupt()?;
-        // Unreadable for good, the file cannot tell: nothing to wait for.
-        let registered = connection::registered_engines_settled(
-            &profile.log_dir(),
-            &cluster.cluster_id,
-            SETTLE_PATIENCE,
-        )
-        .unwrap_or(0) as u64;
-        if registered <= live {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            printer.warn(format!(
-                "the controller still counts {} engines that have ended; new engine ids may not match MPI ranks",
-                registered - live
-            ));
-            return Ok(());
-        }
-        if shown != Some(registered) {
-            printer.progress(&format!(
-                "waiting for the controller to drop {} ended engines",
-                registered - live
-            ));
-            shown = Some(registered);
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    let count = crate::engine_sets::wait_for_ended_engines_to_drop(
+        profile,
+        cluster,
+        Duration::from_secs(60),
+        printer,
+    )?;
+    if count.ended_but_counted > 0 {
+        printer.warn(format!(
+            "the controller still counts {} engines that have ended; new engine ids may not match MPI ranks",
+            count.ended_but_counted
+        ));
     }
+    Ok(())
 }

@@ -51,6 +51,29 @@ pub fn engine_backend(setting: EngineLauncher) -> &'static dyn EngineBackend {
     }
 }
 
+/// `setting` if its controller is a batch job, else the first controller setting that is:
+/// what `render` and `doctor` render a controller script for.
+pub fn batch_controller_setting(setting: ControllerLauncher) -> ControllerLauncher {
+    if controller_backend(setting).scheduler().is_some() {
+        return setting;
+    }
+    CONTROLLER_SETTINGS
+        .into_iter()
+        .find(|s| controller_backend(*s).scheduler().is_some())
+        .unwrap_or(setting)
+}
+
+/// `setting` if its engines are a batch job, else the first engine setting that is.
+pub fn batch_engine_setting(setting: EngineLauncher) -> EngineLauncher {
+    if engine_backend(setting).scheduler().is_some() {
+        return setting;
+    }
+    ENGINE_SETTINGS
+        .into_iter()
+        .find(|s| engine_backend(*s).scheduler().is_some())
+        .unwrap_or(setting)
+}
+
 /// Every controller setting.
 const CONTROLLER_SETTINGS: [ControllerLauncher; 3] = [
     ControllerLauncher::Local,

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::check::{Check, Context, Group};
-use crate::commands::start::{EngineConnection, Plan};
 use crate::ids;
-use crate::settings::{ControllerLauncher, EngineLauncher};
+use crate::launcher;
+use crate::plan::{EngineConnection, Plan};
 
 pub const GROUP: Group = Group {
     names: &["templates"],
@@ -16,15 +16,16 @@ pub const GROUP: Group = Group {
 };
 
 fn checks(cx: &Context) -> Vec<Check> {
-    let controller = cx.config.controller.launcher == ControllerLauncher::Slurm;
-    let engines = matches!(
-        cx.config.engines.launcher,
-        EngineLauncher::Slurm | EngineLauncher::SlurmMpi
-    );
+    let controller = launcher::controller_backend(cx.config.controller.launcher)
+        .scheduler()
+        .is_some();
+    let engines = launcher::engine_backend(cx.config.engines.launcher)
+        .scheduler()
+        .is_some();
     vec![if controller || engines {
         check_templates(cx, controller, engines)
     } else {
-        Check::skip("templates", "not needed: no Slurm launcher")
+        Check::skip("templates", "not needed: no batch launcher")
     }]
 }
 

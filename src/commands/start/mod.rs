@@ -12,18 +12,15 @@ use anyhow::Result;
 
 use crate::cli::{GlobalArgs, StartArgs};
 use crate::error::{EXIT_ALREADY_RUNNING, Failure};
-use crate::ids;
+use crate::ids::{self, display_id};
 use crate::interrupt;
 use crate::inventory::{self, Health};
 use crate::launch::Launch;
 use crate::lock::Lock;
 use crate::output::Printer;
+use crate::plan::Plan;
 use crate::profile::{Profile, check_name};
 use crate::settings::{ProfileConfig, resolve_python};
-
-// Where `doctor` finds the plan; new code uses `crate::plan` and `crate::ids`.
-pub use crate::ids::display_id;
-pub use crate::plan::{EngineConnection, Plan};
 
 pub fn run(global: &GlobalArgs, args: &StartArgs, printer: Printer) -> Result<()> {
     let profile = Profile::from_args(global)?;
