@@ -69,6 +69,9 @@ pub struct Piece {
     pub processes: Vec<ProcessEntry>,
     pub job: Option<JobRef>,
     pub output_files: Vec<String>,
+    /// Its processes on other hosts, each host with whether each process runs (an error: the
+    /// host did not answer).
+    pub remote: Vec<(RemoteHost, Result<Vec<bool>, String>)>,
 }
 
 /// Overall state, as `rcluster list` shows it.
@@ -246,6 +249,7 @@ impl Cluster {
         launchers
             .into_iter()
             .map(|(role, set_id, launcher)| Piece {
+                remote: self.remote_of(set_id.as_deref()),
                 role,
                 set_id,
                 class: launcher.class.clone(),
@@ -403,6 +407,19 @@ impl Cluster {
                 .map(|r| r.map_err(|e| format!("{e:#}")))
                 .collect()
         })
+    }
+
+    /// The hosts of engine set `set_id`, with their checks.
+    fn remote_of(&self, set_id: Option<&str>) -> Vec<(RemoteHost, Result<Vec<bool>, String>)> {
+        let Some(set_id) = set_id else {
+            return Vec::new();
+        };
+        self.remote_hosts()
+            .iter()
+            .zip(self.remote_checks())
+            .filter(|(host, _)| host.set_id == set_id)
+            .map(|(host, check)| (host.clone(), check.clone()))
+            .collect()
     }
 
     /// Batch jobs with their role.

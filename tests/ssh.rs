@@ -207,3 +207,66 @@ fn doctor_asks_every_host() {
         .failure()
         .stdout(predicate::str::contains("ssh hosts").and(predicate::str::contains("labnokey")));
 }
+
+#[test]
+fn engines_add_and_engines_stop_work_on_ssh_sets() {
+    let Some(lab) = ssh_lab() else { return };
+    let env = Env::new();
+    ssh_profile(
+        &env,
+        "g",
+        &lab,
+        "hosts = [\"lab1:1\", \"lab2\"]\ncopy_connection = \"always\"",
+    );
+    env.rcluster()
+        .args(["start", "--profile", "g", "--cluster-id", "grow"])
+        .assert()
+        .success();
+    let first = remote_pids(&remote_record(&env, "g", "grow"));
+    env.rcluster()
+        .args(["engines", "add", "--profile", "g", "-n", "2"])
+        .assert()
+        .success();
+    let record = remote_record(&env, "g", "grow");
+    let added: Vec<i32> = remote_pids(&record)
+        .into_iter()
+        .filter(|p| !first.contains(p))
+        .collect();
+    assert_eq!(added.len(), 2);
+    let added_set = record.last().unwrap()["set_id"].as_str().unwrap().to_string();
+    let added_dirs: Vec<String> = record
+        .iter()
+        .filter(|h| h["set_id"] == added_set.as_str())
+        .map(|h| h["dir"].as_str().unwrap().to_string())
+        .collect();
+    let listed = env
+        .rcluster()
+        .args(["engines", "list", "--profile", "g", "--json"])
+        .output()
+        .unwrap();
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let states: Vec<&str> = listed["sets"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["running", "running"], "{listed}");
+
+    env.rcluster()
+        .args(["engines", "stop", "--profile", "g", &added_set])
+        .assert()
+        .success();
+    assert_eq!(wait_all_gone(&added, Duration::from_secs(5)), Vec::<i32>::new());
+    assert!(first.iter().all(|p| alive(*p)), "the first set keeps running");
+    for dir in &added_dirs {
+        assert!(!Path::new(dir).exists(), "{dir} is left");
+    }
+    assert_eq!(remote_pids(&remote_record(&env, "g", "grow")), first);
+    env.rcluster()
+        .args(["stop", "--profile", "g"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("2 engines on 2 hosts ended"));
+    assert!(first.iter().all(|p| !alive(*p)));
+}

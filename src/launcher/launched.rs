@@ -122,6 +122,9 @@ pub struct RemoteHost {
     pub via: String,
     /// The host as the user named it (an ssh alias).
     pub host: String,
+    /// The engine set these processes belong to.
+    #[serde(default)]
+    pub set_id: String,
     /// The command that reaches it, before the host name (`ssh -o BatchMode=yes ...`).
     pub command: Vec<String>,
     /// The Python the engines run on it.
@@ -281,6 +284,7 @@ mod tests {
         launched.remote.push(RemoteHost {
             via: "ssh".into(),
             host: "node1".into(),
+            set_id: "s1".into(),
             command: vec!["ssh".into(), "-o".into(), "BatchMode=yes".into()],
             python: "/py".into(),
             profile_dir: "/p".into(),

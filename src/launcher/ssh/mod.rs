@@ -253,6 +253,7 @@ impl SshEngines {
         let mut started = RemoteHost {
             via: Ssh.name().into(),
             host: host.to_string(),
+            set_id: spec.set_id.to_string(),
             command: command.to_vec(),
             python,
             profile_dir: String::new(),

@@ -36,7 +36,7 @@ fn slug(host: &str) -> String {
 
 /// Starts `n` engines in the background and prints `dir D`, `own DIR`, `file F` and
 /// `engine PID START LOG` lines. With `connection`, the engines' connection file is written
-/// there (no shared file system) under `~/.rcluster/<cluster id>/`, which rcluster then owns.
+/// there (no shared file system) under `~/.rcluster/<cluster id>-<set id>/`, which rcluster then owns.
 pub fn start(
     spec: &EngineSetSpec,
     host: &str,
@@ -50,7 +50,7 @@ pub fn start(
     let url_file = format!("security/rcluster-{cid}.engine");
     match connection {
         Some(text) => {
-            let own = format!(".rcluster/{cid}");
+            let own = format!(".rcluster/{cid}-{}", spec.set_id);
             s += &format!("O=\"$HOME\"/{}\nD=\"$O/profile\"\n", quote(&own));
             s += "mkdir -p \"$D/log\" \"$D/security\" || exit 1\necho \"own $O\"\n";
             s += &format!(
