@@ -233,7 +233,10 @@ fn engines_add_and_engines_stop_work_on_ssh_sets() {
         .filter(|p| !first.contains(p))
         .collect();
     assert_eq!(added.len(), 2);
-    let added_set = record.last().unwrap()["set_id"].as_str().unwrap().to_string();
+    let added_set = record.last().unwrap()["set_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let added_dirs: Vec<String> = record
         .iter()
         .filter(|h| h["set_id"] == added_set.as_str())
@@ -257,8 +260,14 @@ fn engines_add_and_engines_stop_work_on_ssh_sets() {
         .args(["engines", "stop", "--profile", "g", &added_set])
         .assert()
         .success();
-    assert_eq!(wait_all_gone(&added, Duration::from_secs(5)), Vec::<i32>::new());
-    assert!(first.iter().all(|p| alive(*p)), "the first set keeps running");
+    assert_eq!(
+        wait_all_gone(&added, Duration::from_secs(5)),
+        Vec::<i32>::new()
+    );
+    assert!(
+        first.iter().all(|p| alive(*p)),
+        "the first set keeps running"
+    );
     for dir in &added_dirs {
         assert!(!Path::new(dir).exists(), "{dir} is left");
     }
@@ -269,4 +278,50 @@ fn engines_add_and_engines_stop_work_on_ssh_sets() {
         .success()
         .stderr(predicate::str::contains("2 engines on 2 hosts ended"));
     assert!(first.iter().all(|p| !alive(*p)));
+}
+
+#[test]
+fn an_engine_that_exits_on_its_host_fails_the_start_with_its_log() {
+    // This Python exists but has no ipyparallel: the engines start, then exit at once.
+    failing_start(
+        "[\"lab1:1\", \"lab2:1\"]",
+        "python = \"/usr/bin/python3\"",
+        &[
+            "exited before registering",
+            "No module named",
+            "/usr/bin/python3",
+        ],
+    );
+}
+
+#[test]
+fn stop_never_signals_a_recorded_pid_that_now_belongs_to_another_process() {
+    let Some(lab) = ssh_lab() else { return };
+    let env = Env::new();
+    ssh_profile(&env, "r", &lab, "hosts = [\"lab1:1\"]");
+    env.rcluster()
+        .args(["start", "--profile", "r", "--cluster-id", "reuse"])
+        .assert()
+        .success();
+    // A process the record claims, with another start time: as if the engine's pid had been
+    // reused after it ended.
+    let mut stranger = std::process::Command::new("sleep")
+        .arg("300")
+        .spawn()
+        .unwrap();
+    let path = env.security("r").join("rcluster-reuse.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let processes = doc["remote"][0]["processes"].as_array_mut().unwrap();
+    processes
+        .push(serde_json::json!({"pid": stranger.id(), "start_time": 1, "log": "/nonexistent"}));
+    std::fs::write(&path, doc.to_string()).unwrap();
+    env.rcluster()
+        .args(["stop", "--profile", "r"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("1 engine on 1 host ended"));
+    let still = stranger.try_wait().unwrap().is_none();
+    let _ = stranger.kill();
+    let _ = stranger.wait();
+    assert!(still, "the stranger was signalled");
 }
