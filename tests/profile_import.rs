@@ -433,8 +433,8 @@ fn an_ssh_engine_set_config_becomes_ssh_hosts_that_dry_run_spreads() {
         .output()
         .unwrap();
     let dry = String::from_utf8(dry.stdout).unwrap();
-    assert!(dry.contains("# 2 engines on `node1`"), "{dry}");
-    assert!(dry.contains("# 3 engines on `node2`"), "{dry}");
+    assert!(dry.contains("# 2 engine(s) on `node1`"), "{dry}");
+    assert!(dry.contains("# 3 engine(s) on `node2`"), "{dry}");
     assert!(
         dry.contains("BatchMode=yes -o ConnectTimeout=10 -p 2200 node1"),
         "{dry}"

@@ -495,7 +495,7 @@ mod tests {
             ]
         );
         let refused = import(
-            "c.SSHLauncher.ssh_cmd = ['ssh', '-q']\nc.Cluster.controller_launcher_class = 'ssh'\n",
+            "c.SSHLauncher.ssh_cmd = ['ssh', '-q']\nc.Cluster.controller_launcher_class = 'ssh'\nc.SSHEngineSetLauncher.engines = {'node1:2222': 2}\n",
         );
         assert!(refused.settings.is_empty(), "{:?}", refused.settings);
     }

@@ -39,6 +39,12 @@ fn hosts(value: &Py) -> Result<TomlValue, String> {
             let host = host
                 .as_str()
                 .ok_or("`engines` keys must be host names (strings)")?;
+            if let Some((name, port)) = host.rsplit_once(':') {
+                // rcluster's `host:n` is an engine count, never a port.
+                return Err(format!(
+                    "`{host}` names a port: give it in ~/.ssh/config (`Host {name}` with `Port {port}`) and list `{name}`"
+                ));
+            }
             let n = match n {
                 Py::Int(n) => *n,
                 Py::Dict(overrides) => overrides

@@ -386,15 +386,22 @@ impl EngineBackend for SshEngines {
         let python = remote_python(spec);
         let mut argv = vec![python];
         argv.extend(spec.argv().into_iter().skip(1));
+        let copy = match config.copy_connection {
+            CopyConnection::Auto => "when the host does not see this profile's files",
+            CopyConnection::Always => "always",
+            CopyConnection::Never => "never",
+        };
         let mut out = String::new();
         for (host, n) in assign(&hosts(config)?, spec.n)? {
             out.push_str(&format!(
-                "# {n} engines on `{host}` (ssh, connection file copied: {:?}), each:\n{command} {host} /bin/sh -s <<< '{} {}'\n",
-                config.copy_connection,
-                env_line(spec.env),
-                crate::shell::join(&argv)
+                "# {n} engine(s) on `{host}`, started by a script that ssh runs there:\n{command} {host} /bin/sh -s\n"
             ));
         }
+        out.push_str(&format!(
+            "# each engine, in the background (connection file copied: {copy}):\n{} {}\n",
+            env_line(spec.env),
+            crate::shell::join(&argv)
+        ));
         Ok(out)
     }
 }
