@@ -329,7 +329,7 @@ _rcluster() {
                     return 0
                     ;;
                 --engines)
-                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi sge" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi sge ssh" -- "${cur}"))
                     return 0
                     ;;
                 --engines-per-job)
@@ -1205,7 +1205,7 @@ _rcluster() {
                     return 0
                     ;;
                 --engines)
-                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi sge" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi sge ssh" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

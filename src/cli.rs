@@ -505,6 +505,7 @@ impl ValueEnum for EngineLauncher {
             EngineLauncher::Slurm,
             EngineLauncher::SlurmMpi,
             EngineLauncher::Sge,
+            EngineLauncher::Ssh,
         ]
     }
 
@@ -517,6 +518,7 @@ impl ValueEnum for EngineLauncher {
                 "A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks"
             }
             EngineLauncher::Sge => "A Grid Engine array job (`qsub -t 1-N`), one engine per task",
+            EngineLauncher::Ssh => "Processes on the `[ssh] hosts`, started over ssh",
         };
         Some(PossibleValue::new(self.name()).help(help))
     }

@@ -38,6 +38,8 @@ pub enum EngineLauncher {
     SlurmMpi,
     /// A Grid Engine array job (`qsub -t 1-N`), one engine per task
     Sge,
+    /// Processes on the `[ssh] hosts`, started over ssh
+    Ssh,
 }
 
 impl ControllerLauncher {
@@ -59,6 +61,7 @@ impl EngineLauncher {
             EngineLauncher::Slurm => "slurm",
             EngineLauncher::SlurmMpi => "slurm-mpi",
             EngineLauncher::Sge => "sge",
+            EngineLauncher::Ssh => "ssh",
         }
     }
 }
@@ -79,6 +82,8 @@ pub struct ProfileConfig {
     pub slurm: SlurmConfig,
     #[serde(default)]
     pub sge: SgeConfig,
+    #[serde(default)]
+    pub ssh: SshConfig,
     /// Extra template variables, available as `{name}` in batch templates.
     #[serde(default)]
     pub vars: BTreeMap<String, toml::Value>,
@@ -180,6 +185,36 @@ pub struct SgeConfig {
     /// Shell lines run before the program, e.g. `module load ...`.
     #[serde(default)]
     pub prologue: Vec<String>,
+}
+
+/// Whether `--engines ssh` copies the engines' connection file to each host.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CopyConnection {
+    /// When the host does not see this profile's security directory (no shared file system)
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshConfig {
+    /// Hosts for `--engines ssh`, each optionally with its engine count: `"host2:4"`.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// The ssh client (default: `ssh`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// Extra arguments for ssh, before the host, e.g. `["-F", "~/.ssh/cluster_config"]`.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// The Python on the hosts (default: the profile's Python, at the same path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub python: Option<String>,
+    #[serde(default)]
+    pub copy_connection: CopyConnection,
 }
 
 /// Slurm settings given for one command (its flags), over `[slurm]` of the file.

@@ -472,6 +472,7 @@ fn json_lists_every_check() {
             "sge commands",
             "sge cell",
             "sge qmaster",
+            "ssh hosts",
             "templates",
             "security"
         ]
