@@ -1,0 +1,623 @@
+# rcluster engine forker: imports ipyparallel's engine once, then forks one engine per slot.
+"""rcluster engine forker.
+
+rcluster runs this program as `python -c <this source> SPEC`, once per host (local) or once per
+node (Slurm, one task per node). SPEC is `-` (the JSON spec on stdin) or the path of a JSON file.
+Running it with `-c` keeps the program inside the rcluster binary: no file of code is left on a
+shared file system, and the code always matches the binary that started it.
+
+The spec (unknown keys are ignored, so an older forker accepts a newer spec):
+
+    {
+      "engine_args": ["--IPEngine.url_file=...", "--IPEngine.timeout=60"],
+      "env": {"IPP_PROFILE_DIR": "...", "IPP_CLUSTER_ID": "...", "IPP_CONNECTION_INFO": "..."},
+      "n": 12,                      # engines to start
+      "first_slot": 0,              # slot number of the first engine
+      "log": "/prof/log/ipengine-ID-SET-{slot}.log",   # one log per engine ({slot}, {host})
+      "pids_file": "/prof/pid/forker-ID-SET-{host}.json",
+      "cwd": "/where/engines/run",  # optional, default: the forker's cwd
+      "mode": "auto",               # auto: fork if safe, else exec | fork | exec
+      "preload": ["numpy"],         # optional modules to import once, before forking
+      "stop_grace": 5,              # seconds between SIGTERM and SIGKILL when stopping engines
+      "node_env": "SLURM_NODEID",   # optional: pick an override from "nodes" by this variable
+      "nodes": {"0": {"n": 8, "first_slot": 0}, "1": {"n": 8, "first_slot": 8}}
+    }
+
+Every engine gets the environment an exec-started engine would get (this process's environment,
+then "env"), its own log file (stdout and stderr, appended), stdin from /dev/null, its own session,
+and `sys.argv` as `python -m ipyparallel.engine ENGINE_ARGS` would set it. It then runs
+ipyparallel's own engine entry point, so the controller and clients see an ordinary engine.
+
+The pids file is rewritten atomically (temporary file, then rename; mode 0600) whenever an engine
+starts or ends:
+
+    {"forker": {"pid": P, "start_time": T}, "mode": "fork"|"exec", "fallback": null|"why",
+     "engines": [{"slot": 0, "pid": 123, "start_time": 456789, "log": "...", "exit": null}, ...]}
+
+`start_time` is field 22 of /proc/PID/stat (clock ticks since boot). `exit` is null while the
+engine runs, then its exit status, or minus the signal that killed it.
+
+Lifecycle. The forker stays the parent of its engines and exits when all of them have exited.
+SIGTERM, SIGINT or SIGHUP to the forker sends SIGTERM to every engine, then SIGKILL to those still
+alive after `stop_grace` seconds. Every engine has PR_SET_PDEATHSIG=SIGTERM, so if the forker is
+killed (even with SIGKILL) its engines get SIGTERM and stop as if `rcluster stop` had signalled
+them. One engine ending leaves its siblings running.
+
+Safety. A fork copies only the forking thread, so a lock held by any other thread (a future
+ipyparallel that starts a thread at import, a zmq context's I/O threads) would stay locked forever
+in the child. Before forking, the forker checks that it is the only thread of its process and that
+no zmq context exists; otherwise (or when the import fails) it says so once on stderr and starts
+the engines with exec, like ipyparallel does, recording them in the same pids file.
+
+Nanny. An ipyparallel engine starts a "nanny" process that relays signals (`Client.send_signal`)
+and tells the Hub promptly when the engine dies. An exec engine runs it as a new Python
+(`python -m ipyparallel.engine.nanny`), which would cost as much as the engine itself. A forked
+engine instead asks the forker, over a private socket, to fork the nanny from the forker's
+single-threaded, already-imported image. The nanny gets the same arguments and the same pipe
+protocol as an exec nanny; it is a child of the forker instead of the engine, which the nanny does
+not rely on (it watches the engine by pid and by the pipe).
+"""
+
+import array
+import atexit
+import gc
+import io
+import json
+import os
+import pickle
+import selectors
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+import types
+
+PROGRAM = "rcluster forker"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# a nanny request is a pickle of a few short strings and keys
+NANNY_MSG_MAX = 1 << 20
+PR_SET_PDEATHSIG = 1
+# how many engines to fork between two rewrites of the pids file while starting
+PIDS_FILE_BATCH = 32
+
+
+def say(message):
+    sys.stderr.write(f"{PROGRAM}: {message}\n")
+    sys.stderr.flush()
+
+
+def load_spec(argv):
+    if len(argv) != 1:
+        raise SystemExit(f"{PROGRAM}: usage: python -c SOURCE SPEC (SPEC is '-' or a JSON file)")
+    where = argv[0]
+    try:
+        if where == "-":
+            spec = json.load(sys.stdin)
+        else:
+            with open(where, encoding="utf-8") as f:
+                spec = json.load(f)
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"{PROGRAM}: cannot read the spec from {where!r}: {e}")
+    if not isinstance(spec, dict):
+        raise SystemExit(f"{PROGRAM}: the spec in {where!r} is not a JSON object")
+    node_env = spec.get("node_env")
+    if node_env:
+        node = os.environ.get(node_env)
+        override = spec.get("nodes", {}).get(node)
+        if override is None:
+            raise SystemExit(
+                f"{PROGRAM}: the spec has no entry in 'nodes' for {node_env}={node!r}"
+            )
+        spec = {**spec, **override}
+    for key, kind in (("engine_args", list), ("n", int), ("log", str), ("pids_file", str)):
+        if not isinstance(spec.get(key), kind):
+            raise SystemExit(f"{PROGRAM}: spec field {key!r} is missing or not a {kind.__name__}")
+    if spec.get("mode", "auto") not in ("auto", "fork", "exec"):
+        raise SystemExit(f"{PROGRAM}: spec field 'mode' must be auto, fork or exec")
+    if "--mpi" in spec["engine_args"] or any(a.startswith("--mpi=") for a in spec["engine_args"]):
+        raise SystemExit(f"{PROGRAM}: --mpi engines cannot be forked; start them with mpiexec")
+    return spec
+
+
+def proc_start_time(pid):
+    """Field 22 of /proc/PID/stat, or None when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # the command name (field 2) may contain spaces and parentheses; it ends at the last ')'
+    fields = stat[stat.rindex(b")") + 2 :].split()
+    return int(fields[19])
+
+
+def set_pdeathsig(sig):
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def unsafe_to_fork():
+    """Why forking now could deadlock a child, or None when it is safe."""
+    try:
+        tasks = len(os.listdir("/proc/self/task"))
+    except OSError:
+        tasks = None
+    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if others or (tasks is not None and tasks != 1):
+        named = f" (Python threads: {', '.join(others)})" if others else ""
+        count = tasks if tasks is not None else len(others) + 1
+        return f"this process has {count} threads{named}"
+    zmq = sys.modules.get("zmq")
+    if zmq is not None:
+        if getattr(zmq.Context, "_instance", None) is not None:
+            return "a zmq context exists (zmq.Context.instance())"
+        for obj in gc.get_objects():
+            if isinstance(obj, zmq.Context) and not obj.closed:
+                return "a zmq context exists"
+    return None
+
+
+class Slot:
+    def __init__(self, number, log):
+        self.number = number
+        self.log = log
+        self.pid = None
+        self.start_time = None
+        self.exit = None
+        # the forker's end of the nanny-request socket (fork mode only)
+        self.sock = None
+
+    def record(self):
+        return {
+            "slot": self.number,
+            "pid": self.pid,
+            "start_time": self.start_time,
+            "log": self.log,
+            "exit": self.exit,
+        }
+
+
+def exit_status(status):
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+class Forker:
+    def __init__(self, spec):
+        self.spec = spec
+        self.host = socket.gethostname().split(".")[0]
+        first = int(spec.get("first_slot", 0))
+        self.slots = [
+            Slot(first + i, spec["log"].format(slot=first + i, host=self.host))
+            for i in range(spec["n"])
+        ]
+        self.pids_file = spec["pids_file"].format(host=self.host)
+        self.env = {str(k): str(v) for k, v in spec.get("env", {}).items()}
+        self.cwd = spec.get("cwd") or os.getcwd()
+        self.mode = None
+        self.fallback = None
+        self.by_pid = {}
+        self.nannies = set()
+        self.stopping_since = None
+        self.killed = False
+        self.selector = None
+        self.wake_r = self.wake_w = None
+        self.my_start_time = proc_start_time(os.getpid())
+
+    # -- pids file -------------------------------------------------------------------------
+
+    def write_pids(self):
+        data = {
+            "forker": {"pid": os.getpid(), "start_time": self.my_start_time},
+            "mode": self.mode,
+            "fallback": self.fallback,
+            "engines": [s.record() for s in self.slots if s.pid is not None],
+        }
+        directory = os.path.dirname(os.path.abspath(self.pids_file))
+        tmp = os.path.join(directory, f".{os.path.basename(self.pids_file)}.{os.getpid()}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, indent=1)
+                f.write("\n")
+            os.replace(tmp, self.pids_file)
+        except OSError as e:
+            say(f"cannot write the pids file {self.pids_file}: {e}")
+
+    # -- choosing fork or exec -------------------------------------------------------------
+
+    def choose_mode(self):
+        wanted = self.spec.get("mode", "auto")
+        if wanted == "exec":
+            self.mode = "exec"
+            return
+        try:
+            import ipyparallel.engine.app  # noqa: F401  (the import is the point)
+        except Exception as e:  # noqa: BLE001  any import failure means: do not fork
+            reason = f"importing ipyparallel.engine.app failed ({type(e).__name__}: {e})"
+        else:
+            for name in self.spec.get("preload", []):
+                try:
+                    __import__(name)
+                except Exception as e:  # noqa: BLE001  a bad preload must not stop engines
+                    say(f"preloading {name} failed ({type(e).__name__}: {e}); engines import it")
+            reason = unsafe_to_fork()
+        if reason is None:
+            self.mode = "fork"
+            return
+        self.mode = "exec"
+        self.fallback = reason
+        say(
+            f"not forking engines: {reason}; "
+            f"starting {len(self.slots)} engines with exec instead"
+        )
+
+    # -- signals and the event loop --------------------------------------------------------
+
+    def setup_loop(self):
+        self.wake_r, self.wake_w = socket.socketpair()
+        self.wake_r.setblocking(False)
+        self.wake_w.setblocking(False)
+        signal.set_wakeup_fd(self.wake_w.fileno(), warn_on_full_buffer=False)
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, self.on_stop_signal)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.wake_r, selectors.EVENT_READ, None)
+
+    def on_stop_signal(self, sig, frame):
+        if self.stopping_since is None:
+            self.stopping_since = time.monotonic()
+            self.signal_engines(signal.SIGTERM)
+
+    def signal_engines(self, sig):
+        for slot in self.slots:
+            if slot.pid is not None and slot.exit is None:
+                try:
+                    os.kill(slot.pid, sig)
+                except ProcessLookupError:
+                    pass
+
+    def reap(self):
+        changed = False
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            self.nannies.discard(pid)
+            slot = self.by_pid.pop(pid, None)
+            if slot is not None:
+                slot.exit = exit_status(status)
+                changed = True
+                if slot.sock is not None:
+                    self.selector.unregister(slot.sock)
+                    slot.sock.close()
+                    slot.sock = None
+        return changed
+
+    def alive(self):
+        return [s for s in self.slots if s.pid is not None and s.exit is None]
+
+    def run(self):
+        self.choose_mode()
+        self.setup_loop()
+        if self.mode == "fork":
+            # objects alive now are shared by every engine; keep the collector from writing to
+            # their pages, which would copy them into each child
+            gc.collect()
+            gc.freeze()
+        started = 0
+        for slot in self.slots:
+            if self.stopping_since is not None:
+                break
+            if self.mode == "fork":
+                # a stop signal must not run the forker's handler in a child that has not yet
+                # restored the default one; the child unblocks once it has
+                blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS + (signal.SIGCHLD,))
+                try:
+                    self.fork_engine(slot)
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            else:
+                # not blocked here: an exec'd program inherits the signal mask
+                self.exec_engine(slot)
+            started += 1
+            if started % PIDS_FILE_BATCH == 0:
+                self.write_pids()
+        self.reap()
+        self.write_pids()
+        self.wait()
+        if self.stopping_since is not None:
+            # asked to stop: how engines end on SIGTERM is theirs to say (ipyparallel 9.2's
+            # engines exit 1 after a clean shutdown); only needing SIGKILL is a failure
+            return 1 if self.killed else 0
+        return 0 if all(s.exit == 0 for s in self.slots) else 1
+
+    def wait(self):
+        while self.alive():
+            timeout = None
+            if self.stopping_since is not None and not self.killed:
+                grace = float(self.spec.get("stop_grace", 5))
+                timeout = max(0.0, self.stopping_since + grace - time.monotonic())
+                if timeout == 0.0:
+                    self.killed = True
+                    self.signal_engines(signal.SIGKILL)
+                    timeout = None
+            for key, _ in self.selector.select(timeout):
+                if key.data is None:
+                    try:
+                        while self.wake_r.recv(4096):
+                            pass
+                    except BlockingIOError:
+                        pass
+                else:
+                    self.serve_nanny(key.data)
+            if self.reap():
+                self.write_pids()
+
+    # -- starting engines ------------------------------------------------------------------
+
+    def engine_env(self):
+        env = dict(os.environ)
+        env.update(self.env)
+        return env
+
+    def open_log(self, slot):
+        return os.open(slot.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def exec_engine(self, slot):
+        import subprocess
+
+        # PR_SET_PDEATHSIG must be set in the child before exec; a preexec_fn is unsafe in a
+        # threaded process (the reason we may be here), so a tiny Python sets it and execs
+        wrapper = (
+            "import ctypes,os,sys\n"
+            "ctypes.CDLL(None).prctl(1,15,0,0,0)\n"
+            "if os.getppid()!=int(sys.argv[1]): os._exit(1)\n"
+            "os.execv(sys.argv[2],sys.argv[2:])\n"
+        )
+        argv = [sys.executable, "-m", "ipyparallel.engine", *self.spec["engine_args"]]
+        log = self.open_log(slot)
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-S", "-c", wrapper, str(os.getpid()), *argv],
+                env=self.engine_env(),
+                cwd=self.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as e:
+            say(f"cannot start engine {slot.number}: {e}")
+            slot.exit = 127
+            return
+        finally:
+            os.close(log)
+        # the Popen object is dropped: this process reaps its children itself
+        proc.returncode = 0
+        self.started(slot, proc.pid)
+
+    def started(self, slot, pid):
+        slot.pid = pid
+        slot.start_time = proc_start_time(pid)
+        self.by_pid[pid] = slot
+
+    def fork_engine(self, slot):
+        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        forker_pid = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            parent_sock.close()
+            code = 1
+            try:
+                code = self.engine_child(slot, child_sock, forker_pid)
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            except BaseException:  # noqa: BLE001  the child must never return into the forker
+                traceback.print_exc()
+            finish_child(code)
+        child_sock.close()
+        slot.sock = parent_sock
+        self.selector.register(parent_sock, selectors.EVENT_READ, slot)
+        self.started(slot, pid)
+
+    def leave_forker(self, keep=()):
+        """In a freshly forked child: drop the forker's signal handling and descriptors."""
+        signal.set_wakeup_fd(-1)
+        for sig in STOP_SIGNALS + (signal.SIGCHLD,):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        self.selector.close()
+        self.wake_r.close()
+        self.wake_w.close()
+        for other in self.slots:
+            if other.sock is not None and other.sock not in keep:
+                other.sock.close()
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+    def become_process(self, log_fd, stdout_fd=None):
+        """Point stdio where an exec-started process would have it, and use the slot's env."""
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        os.dup2(stdout_fd if stdout_fd is not None else log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.environ.update(self.env)
+        os.chdir(self.cwd)
+        # like the interpreter's own start-up: stdout block-buffered on a file, stderr by lines
+        sys.stdin = sys.__stdin__ = io.open(0, "r", closefd=False)
+        sys.stdout = sys.__stdout__ = text_stream(1)
+        sys.stderr = sys.__stderr__ = text_stream(2, line_buffering=True)
+
+    def engine_child(self, slot, sock, forker_pid):
+        self.leave_forker()
+        set_pdeathsig(signal.SIGTERM)
+        if os.getppid() != forker_pid:
+            return 1
+        log_fd = self.open_log(slot)
+        self.become_process(log_fd)
+        os.close(log_fd)
+        gc.unfreeze()
+
+        import ipyparallel.engine.app as engine_app
+
+        main_path = os.path.join(os.path.dirname(engine_app.__file__), "__main__.py")
+        sys.argv = [main_path, *self.spec["engine_args"]]
+        sys.path[0] = os.getcwd()
+        main_module = types.ModuleType("__main__")
+        main_module.__file__ = main_path
+        main_module.__builtins__ = __builtins__
+        sys.modules["__main__"] = main_module
+        original_start_nanny = engine_app.start_nanny
+
+        def start_nanny(**kwargs):
+            try:
+                return request_nanny(sock, kwargs)
+            except OSError as e:
+                sys.stderr.write(f"{PROGRAM}: forking the nanny failed ({e}); starting it\n")
+                return original_start_nanny(**kwargs)
+
+        engine_app.start_nanny = start_nanny
+        engine_app.main()
+        return 0
+
+    # -- nannies ---------------------------------------------------------------------------
+
+    def serve_nanny(self, slot):
+        try:
+            data, fds = recv_with_fd(slot.sock)
+        except OSError:
+            data, fds = b"", []
+        if not data or len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            if not data:
+                # the engine closed its end (it exited or exec'd); nothing more to serve
+                self.selector.unregister(slot.sock)
+                slot.sock.close()
+                slot.sock = None
+            return
+        pipe_w = fds[0]
+        sys.stdout.flush()
+        sys.stderr.flush()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS + (signal.SIGCHLD,))
+        try:
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    code = self.nanny_child(slot, pickle.loads(data), pipe_w)
+                except BaseException:  # noqa: BLE001  the child must never return into the forker
+                    traceback.print_exc()
+                finish_child(code)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        os.close(pipe_w)
+        self.nannies.add(pid)
+        try:
+            slot.sock.send(str(pid).encode())
+        except OSError:
+            pass
+
+    def nanny_child(self, slot, kwargs, pipe_w):
+        self.leave_forker()
+        log_fd = self.open_log(slot)
+        self.become_process(log_fd, stdout_fd=pipe_w)
+        os.close(log_fd)
+        os.close(pipe_w)
+        os.environ["PYTHONUNBUFFERED"] = "1"
+        gc.unfreeze()
+        from ipyparallel.engine import nanny
+
+        sys.argv = [nanny.__file__]
+        # the exec nanny's stdout is the pipe to the engine, unbuffered
+        sys.stdout = sys.__stdout__ = text_stream(1, write_through=True)
+        kwargs["pipe"] = sys.stdout
+        nanny.KernelNanny.main(**kwargs)
+        return 0
+
+
+def recv_with_fd(sock):
+    """One message and the descriptors passed with it (socket.recv_fds needs Python 3.9)."""
+    fds = array.array("i")
+    data, ancdata, _flags, _addr = sock.recvmsg(NANNY_MSG_MAX, socket.CMSG_SPACE(fds.itemsize))
+    for level, kind, payload in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[: len(payload) - (len(payload) % fds.itemsize)])
+    return data, list(fds)
+
+
+def request_nanny(sock, kwargs):
+    """In a forked engine: have the forker fork our nanny; return what start_nanny returns."""
+    kwargs["pid"] = os.getpid()
+    read_fd, write_fd = os.pipe()
+    try:
+        sock.sendmsg(
+            [pickle.dumps(kwargs)],
+            [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [write_fd]))],
+        )
+    except OSError:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
+    reply = sock.recv(64)
+    if not reply:
+        os.close(read_fd)
+        raise OSError("the forker is gone")
+    pipe = os.fdopen(read_fd, "rb")
+    nanny_url = pipe.readline().decode("utf8").strip()
+    if not nanny_url:
+        pipe.close()
+        raise RuntimeError("nanny failed")
+    # the engine keeps this open for as long as it lives; its closing tells the nanny we are gone
+    return nanny_url, pipe
+
+
+def text_stream(fd, line_buffering=False, write_through=False):
+    errors = "backslashreplace" if fd == 2 else "strict"
+    # unbuffered below a write-through text layer, as `python -u` does
+    return io.TextIOWrapper(
+        io.open(fd, "wb", buffering=0 if write_through else -1, closefd=False),
+        errors=errors,
+        line_buffering=line_buffering,
+        write_through=write_through,
+    )
+
+
+def finish_child(code):
+    """End a forked child the way an interpreter ends, without unwinding into the forker."""
+    try:
+        atexit._run_exitfuncs()
+    except BaseException:  # noqa: BLE001
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+    os._exit(code if isinstance(code, int) else 1)
+
+
+def main():
+    spec = load_spec(sys.argv[1:])
+    return Forker(spec).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
