@@ -79,6 +79,19 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 # a nanny request is a pickle of a few short strings and keys
 NANNY_MSG_MAX = 1 << 20
 PR_SET_PDEATHSIG = 1
+# Modules an ipyparallel 9.2 engine imports only while it starts (its kernel's debugger, the
+# shell's history and extensions); importing them here shares them instead of importing them once
+# per engine. They start no thread; if a future version's did, the safety check would catch it.
+WARM_MODULES = (
+    "ipykernel.debugger",
+    "IPython.extensions.storemagic",
+    "IPython.core.completerlib",
+    "sqlite3",
+    "tornado.platform.asyncio",
+    "tornado.queues",
+    "pydoc",
+    "code",
+)
 # how many engines to fork between two rewrites of the pids file while starting
 PIDS_FILE_BATCH = 32
 
@@ -244,6 +257,13 @@ class Forker:
         except Exception as e:  # noqa: BLE001  any import failure means: do not fork
             reason = f"importing ipyparallel.engine.app failed ({type(e).__name__}: {e})"
         else:
+            # as the engine itself does before ipykernel imports the debugger
+            os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+            for name in WARM_MODULES:
+                try:
+                    __import__(name)
+                except Exception:  # noqa: BLE001  absent in some versions; the engine copes
+                    pass
             for name in self.spec.get("preload", []):
                 try:
                     __import__(name)
@@ -472,7 +492,6 @@ class Forker:
         log_fd = self.open_log(slot)
         self.become_process(log_fd)
         os.close(log_fd)
-        gc.unfreeze()
 
         import ipyparallel.engine.app as engine_app
 
@@ -541,7 +560,6 @@ class Forker:
         os.close(log_fd)
         os.close(pipe_w)
         os.environ["PYTHONUNBUFFERED"] = "1"
-        gc.unfreeze()
         from ipyparallel.engine import nanny
 
         sys.argv = [nanny.__file__]

@@ -290,7 +290,10 @@ def fork_scenario(root, source, n):
         check("fork: SIGKILL to the forker ends all engines and nannies", left, str(still))
         for pid in still:
             # leave nothing behind when the forker failed to take its engines with it
-            os.kill(pid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         rc.close()
     finally:
         if run.proc.poll() is None:
