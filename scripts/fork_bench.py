@@ -199,9 +199,10 @@ class Cluster:
         return [p for p in pids if p not in controller_tree]
 
     def stop(self):
-        for proc in self.launched:
+        # the engines themselves: a strace wrapper would not pass SIGTERM on
+        for pid in [*(p.pid for p in self.launched), *self.engine_side()]:
             try:
-                proc.terminate()
+                os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
         for proc in self.launched:

@@ -51,14 +51,23 @@ the engines with exec, like ipyparallel does, recording them in the same pids fi
 
 Nanny. An ipyparallel engine starts a "nanny" process that relays signals (`Client.send_signal`)
 and tells the Hub promptly when the engine dies. An exec engine runs it as a new Python
-(`python -m ipyparallel.engine.nanny`), which would cost as much as the engine itself. A forked
-engine instead asks the forker, over a private socket, to fork the nanny from the forker's
-single-threaded, already-imported image. The nanny gets the same arguments and the same pipe
-protocol as an exec nanny; it is a child of the forker instead of the engine, which the nanny does
-not rely on (it watches the engine by pid and by the pipe).
+(`python -m ipyparallel.engine.nanny`, its kwargs pickled on stdin, the URL it binds read back from
+its stdout), which would cost as much as the engine itself. A forked engine instead forks, right
+after it was forked and so still single-threaded and without zmq, a "nanny zygote": a copy of
+itself that waits on its stdin for those same kwargs and then runs ipyparallel's KernelNanny with
+the same pipes. So the nanny is the engine's child, as with exec, and costs no new interpreter.
+(Having the forker fork nannies on request was tried first: with 512 engines starting on 2 cores,
+the forker got so little CPU that engines waited ~30 s for a nanny and the Hub purged them.)
+An engine started with IPEngine.enable_nanny=False leaves its zygote idle until the engine exits.
+
+What differs from an exec-started engine:
+- /proc/PID/cmdline of an engine and of its nanny is the forker's (`python -c ...`); comm is the
+  same ("python"). `pgrep -f ipyparallel.engine` does not find forked engines.
+- sys.flags and sys.orig_argv are the forker's; `random` is reseeded in each child by Python, but
+  the str-hash secret is shared by the engines of one forker, and so is the state of any other
+  random generator a preloaded module created at import (numpy's global RandomState).
 """
 
-import array
 import atexit
 import gc
 import io
@@ -76,8 +85,6 @@ import types
 
 PROGRAM = "rcluster forker"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-# a nanny request is a pickle of a few short strings and keys
-NANNY_MSG_MAX = 1 << 20
 PR_SET_PDEATHSIG = 1
 # Modules an ipyparallel 9.2 engine imports only while it starts (its kernel's debugger, the
 # shell's history and extensions); importing them here shares them instead of importing them once
@@ -184,8 +191,6 @@ class Slot:
         self.pid = None
         self.start_time = None
         self.exit = None
-        # the forker's end of the nanny-request socket (fork mode only)
-        self.sock = None
 
     def record(self):
         return {
@@ -218,12 +223,12 @@ class Forker:
         self.mode = None
         self.fallback = None
         self.by_pid = {}
-        self.nannies = set()
         self.stopping_since = None
         self.killed = False
         self.selector = None
         self.wake_r = self.wake_w = None
         self.my_start_time = proc_start_time(os.getpid())
+        self.inherited_mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
 
     # -- pids file -------------------------------------------------------------------------
 
@@ -315,15 +320,10 @@ class Forker:
                 break
             if pid == 0:
                 break
-            self.nannies.discard(pid)
             slot = self.by_pid.pop(pid, None)
             if slot is not None:
                 slot.exit = exit_status(status)
                 changed = True
-                if slot.sock is not None:
-                    self.selector.unregister(slot.sock)
-                    slot.sock.close()
-                    slot.sock = None
         return changed
 
     def alive(self):
@@ -374,15 +374,12 @@ class Forker:
                     self.killed = True
                     self.signal_engines(signal.SIGKILL)
                     timeout = None
-            for key, _ in self.selector.select(timeout):
-                if key.data is None:
-                    try:
-                        while self.wake_r.recv(4096):
-                            pass
-                    except BlockingIOError:
+            if self.selector.select(timeout):
+                try:
+                    while self.wake_r.recv(4096):
                         pass
-                else:
-                    self.serve_nanny(key.data)
+                except BlockingIOError:
+                    pass
             if self.reap():
                 self.write_pids()
 
@@ -435,27 +432,22 @@ class Forker:
         self.by_pid[pid] = slot
 
     def fork_engine(self, slot):
-        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         sys.stdout.flush()
         sys.stderr.flush()
         forker_pid = os.getpid()
         pid = os.fork()
         if pid == 0:
-            parent_sock.close()
             code = 1
             try:
-                code = self.engine_child(slot, child_sock, forker_pid)
+                code = self.engine_child(slot, forker_pid)
             except SystemExit as e:
                 code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
             except BaseException:  # noqa: BLE001  the child must never return into the forker
                 traceback.print_exc()
             finish_child(code)
-        child_sock.close()
-        slot.sock = parent_sock
-        self.selector.register(parent_sock, selectors.EVENT_READ, slot)
         self.started(slot, pid)
 
-    def leave_forker(self, keep=()):
+    def leave_forker(self):
         """In a freshly forked child: drop the forker's signal handling and descriptors."""
         signal.set_wakeup_fd(-1)
         for sig in STOP_SIGNALS + (signal.SIGCHLD,):
@@ -464,10 +456,7 @@ class Forker:
         self.selector.close()
         self.wake_r.close()
         self.wake_w.close()
-        for other in self.slots:
-            if other.sock is not None and other.sock not in keep:
-                other.sock.close()
-        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        signal.pthread_sigmask(signal.SIG_SETMASK, self.inherited_mask)
 
     def become_process(self, log_fd, stdout_fd=None):
         """Point stdio where an exec-started process would have it, and use the slot's env."""
@@ -484,7 +473,7 @@ class Forker:
         sys.stdout = sys.__stdout__ = text_stream(1)
         sys.stderr = sys.__stderr__ = text_stream(2, line_buffering=True)
 
-    def engine_child(self, slot, sock, forker_pid):
+    def engine_child(self, slot, forker_pid):
         self.leave_forker()
         set_pdeathsig(signal.SIGTERM)
         if os.getppid() != forker_pid:
@@ -492,6 +481,7 @@ class Forker:
         log_fd = self.open_log(slot)
         self.become_process(log_fd)
         os.close(log_fd)
+        zygote = NannyZygote()
 
         import ipyparallel.engine.app as engine_app
 
@@ -506,105 +496,80 @@ class Forker:
 
         def start_nanny(**kwargs):
             try:
-                return request_nanny(sock, kwargs)
+                return zygote.start(kwargs)
             except OSError as e:
-                sys.stderr.write(f"{PROGRAM}: forking the nanny failed ({e}); starting it\n")
+                sys.stderr.write(f"{PROGRAM}: the forked nanny failed ({e}); starting one\n")
                 return original_start_nanny(**kwargs)
 
         engine_app.start_nanny = start_nanny
         engine_app.main()
         return 0
 
-    # -- nannies ---------------------------------------------------------------------------
 
-    def serve_nanny(self, slot):
-        try:
-            data, fds = recv_with_fd(slot.sock)
-        except OSError:
-            data, fds = b"", []
-        if not data or len(fds) != 1:
-            for fd in fds:
-                os.close(fd)
-            if not data:
-                # the engine closed its end (it exited or exec'd); nothing more to serve
-                self.selector.unregister(slot.sock)
-                slot.sock.close()
-                slot.sock = None
-            return
-        pipe_w = fds[0]
+class NannyZygote:
+    """A copy of a just-forked engine that becomes its nanny when the engine asks.
+
+    It speaks the exec nanny's protocol (ipyparallel.engine.nanny.start_nanny / main): the kwargs
+    come pickled on its stdin, it writes the URL it bound to its stdout, and it watches that pipe
+    to learn that the engine is gone.
+    """
+
+    def __init__(self):
+        kwargs_r, self.kwargs_w = os.pipe()
+        self.url_r, url_w = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS + (signal.SIGCHLD,))
-        try:
-            pid = os.fork()
-            if pid == 0:
-                code = 1
-                try:
-                    code = self.nanny_child(slot, pickle.loads(data), pipe_w)
-                except BaseException:  # noqa: BLE001  the child must never return into the forker
-                    traceback.print_exc()
-                finish_child(code)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        os.close(pipe_w)
-        self.nannies.add(pid)
-        try:
-            slot.sock.send(str(pid).encode())
-        except OSError:
-            pass
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self.kwargs_w)
+            os.close(self.url_r)
+            code = 1
+            try:
+                code = run_nanny(kwargs_r, url_w)
+            except BaseException:  # noqa: BLE001  the child must never return into the engine
+                traceback.print_exc()
+            finish_child(code)
+        os.close(kwargs_r)
+        os.close(url_w)
 
-    def nanny_child(self, slot, kwargs, pipe_w):
-        self.leave_forker()
-        log_fd = self.open_log(slot)
-        self.become_process(log_fd, stdout_fd=pipe_w)
-        os.close(log_fd)
-        os.close(pipe_w)
-        os.environ["PYTHONUNBUFFERED"] = "1"
-        from ipyparallel.engine import nanny
+    def start(self, kwargs):
+        """What ipyparallel's start_nanny returns: the nanny's URL and a handle to keep."""
+        if self.kwargs_w is None:
+            raise OSError("the nanny was already started")
+        kwargs["pid"] = os.getpid()
+        with os.fdopen(self.kwargs_w, "wb") as f:
+            self.kwargs_w = None
+            f.write(pickle.dumps(kwargs))
+        pipe = os.fdopen(self.url_r, "rb")
+        nanny_url = pipe.readline().decode("utf8").strip()
+        if not nanny_url:
+            pipe.close()
+            raise RuntimeError("nanny failed")
+        # kept open for as long as the engine lives: its closing tells the nanny the engine is gone
+        return nanny_url, pipe
 
-        sys.argv = [nanny.__file__]
-        # the exec nanny's stdout is the pipe to the engine, unbuffered
-        sys.stdout = sys.__stdout__ = text_stream(1, write_through=True)
-        kwargs["pipe"] = sys.stdout
-        nanny.KernelNanny.main(**kwargs)
+
+def run_nanny(kwargs_fd, url_fd):
+    # as Popen(start_new_session=True, stdin=PIPE, stdout=PIPE) and PYTHONUNBUFFERED=1 would
+    os.setsid()
+    os.dup2(kwargs_fd, 0)
+    os.dup2(url_fd, 1)
+    os.close(kwargs_fd)
+    os.close(url_fd)
+    os.environ["PYTHONUNBUFFERED"] = "1"
+    with os.fdopen(0, "rb") as f:
+        data = f.read()
+    if not data:
+        # the engine ended, or never wanted a nanny
         return 0
+    from ipyparallel.engine import nanny
 
-
-def recv_with_fd(sock):
-    """One message and the descriptors passed with it (socket.recv_fds needs Python 3.9)."""
-    fds = array.array("i")
-    data, ancdata, _flags, _addr = sock.recvmsg(NANNY_MSG_MAX, socket.CMSG_SPACE(fds.itemsize))
-    for level, kind, payload in ancdata:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds.frombytes(payload[: len(payload) - (len(payload) % fds.itemsize)])
-    return data, list(fds)
-
-
-def request_nanny(sock, kwargs):
-    """In a forked engine: have the forker fork our nanny; return what start_nanny returns."""
-    kwargs["pid"] = os.getpid()
-    read_fd, write_fd = os.pipe()
-    try:
-        sock.sendmsg(
-            [pickle.dumps(kwargs)],
-            [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [write_fd]))],
-        )
-    except OSError:
-        os.close(read_fd)
-        raise
-    finally:
-        os.close(write_fd)
-    reply = sock.recv(64)
-    if not reply:
-        os.close(read_fd)
-        raise OSError("the forker is gone")
-    pipe = os.fdopen(read_fd, "rb")
-    nanny_url = pipe.readline().decode("utf8").strip()
-    if not nanny_url:
-        pipe.close()
-        raise RuntimeError("nanny failed")
-    # the engine keeps this open for as long as it lives; its closing tells the nanny we are gone
-    return nanny_url, pipe
+    sys.argv = [nanny.__file__]
+    sys.stdout = sys.__stdout__ = text_stream(1, write_through=True)
+    kwargs = pickle.loads(data)
+    kwargs["pipe"] = sys.stdout
+    nanny.KernelNanny.main(**kwargs)
+    return 0
 
 
 def text_stream(fd, line_buffering=False, write_through=False):

@@ -280,9 +280,12 @@ def fork_scenario(root, source, n):
         )
         check("fork: forker still running after an engine died", run.proc.poll() is None)
 
-        nannies = [p for p in children_of(run.proc.pid) if p not in by_id.values()]
-        check(f"fork: {len(siblings)} live nannies are the forker's children",
-              len([p for p in nannies if alive(p)]) == len(siblings), str(nannies))
+        nannies = [p for i in siblings for p in children_of(by_id[i]) if alive(p)]
+        check(
+            "fork: each engine's nanny is its child, as with exec",
+            len(nannies) == len(siblings),
+            str(nannies),
+        )
         run.proc.kill()
         run.proc.wait()
         left = wait_until(lambda: not any(alive(p) for p in [*by_id.values(), *nannies]))
