@@ -16,7 +16,7 @@ The spec (unknown keys are ignored, so an older forker accepts a newer spec):
       "log": "/prof/log/ipengine-ID-SET-{slot}.log",   # one log per engine ({slot}, {host})
       "pids_file": "/prof/pid/forker-ID-SET-{host}.json",
       "cwd": "/where/engines/run",  # optional, default: the forker's cwd
-      "mode": "auto",               # auto: fork if safe, else exec | fork | exec
+      "mode": "auto",               # auto: fork if safe, else exec | fork: or fail | exec
       "preload": ["numpy"],         # optional modules to import once, before forking
       "stop_grace": 5,              # seconds between SIGTERM and SIGKILL when stopping engines
       "node_env": "SLURM_NODEID",   # optional: pick an override from "nodes" by this variable
@@ -212,12 +212,19 @@ class Forker:
     def __init__(self, spec):
         self.spec = spec
         self.host = socket.gethostname().split(".")[0]
-        first = int(spec.get("first_slot", 0))
-        self.slots = [
-            Slot(first + i, spec["log"].format(slot=first + i, host=self.host))
-            for i in range(spec["n"])
-        ]
-        self.pids_file = spec["pids_file"].format(host=self.host)
+        first = spec.get("first_slot", 0)
+        if not isinstance(first, int):
+            raise SystemExit(f"{PROGRAM}: spec field 'first_slot' is not an integer")
+        try:
+            self.slots = [
+                Slot(first + i, spec["log"].format(slot=first + i, host=self.host))
+                for i in range(spec["n"])
+            ]
+            self.pids_file = spec["pids_file"].format(host=self.host)
+        except (KeyError, IndexError, ValueError) as e:
+            raise SystemExit(
+                f"{PROGRAM}: spec fields 'log' and 'pids_file' may use only {{slot}} and {{host}}: {e!r}"
+            )
         self.env = {str(k): str(v) for k, v in spec.get("env", {}).items()}
         self.cwd = spec.get("cwd") or os.getcwd()
         self.mode = None
@@ -278,6 +285,8 @@ class Forker:
         if reason is None:
             self.mode = "fork"
             return
+        if wanted == "fork":
+            raise SystemExit(f"{PROGRAM}: cannot fork engines: {reason}")
         self.mode = "exec"
         self.fallback = reason
         say(
