@@ -414,7 +414,12 @@ class Forker:
             "os.execv(sys.argv[2],sys.argv[2:])\n"
         )
         argv = [sys.executable, "-m", "ipyparallel.engine", *self.spec["engine_args"]]
-        log = self.open_log(slot)
+        try:
+            log = self.open_log(slot)
+        except OSError as e:
+            say(f"cannot open the log {slot.log} of engine {slot.number}: {e}")
+            slot.exit = 127
+            return
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-S", "-c", wrapper, str(os.getpid()), *argv],
@@ -431,7 +436,8 @@ class Forker:
             return
         finally:
             os.close(log)
-        # the Popen object is dropped: this process reaps its children itself
+        # this process reaps its children with waitpid(-1); a Popen dropped while its child runs
+        # would be kept by subprocess and reaped behind our back, unless it looks finished
         proc.returncode = 0
         self.started(slot, proc.pid)
 
@@ -487,7 +493,12 @@ class Forker:
         set_pdeathsig(signal.SIGTERM)
         if os.getppid() != forker_pid:
             return 1
-        log_fd = self.open_log(slot)
+        try:
+            log_fd = self.open_log(slot)
+        except OSError as e:
+            # still the forker's stderr, where this belongs
+            say(f"cannot open the log {slot.log} of engine {slot.number}: {e}")
+            return 127
         self.become_process(log_fd)
         os.close(log_fd)
         zygote = NannyZygote()
