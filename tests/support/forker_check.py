@@ -1,6 +1,6 @@
 """Checks src/launcher/forker.py against a real ipyparallel controller, standalone.
 
-Usage: python forker_check.py [--forker PATH] [--n N] [--keep]
+Usage: python forker_check.py [--forker PATH] [--n N] [--slurm NODES] [--keep]
 
 Run it with the Python whose ipyparallel the engines should use (the project's .venv). It starts
 a controller in a temporary profile, runs the forker as rcluster will (`python -c SOURCE -`, the
@@ -12,7 +12,9 @@ spec on stdin) and checks, printing PASS or FAIL per check:
 - killing one engine leaves its siblings computing, and the pids file records its exit;
 - SIGKILL to the forker ends every engine and every nanny;
 - a preloaded module that starts a thread makes the forker fall back to exec, saying so once;
-  those engines register too, and SIGTERM to the forker stops them and the forker exits 0.
+  those engines register too, and SIGTERM to the forker stops them and the forker exits 0;
+- with --slurm NODES: one forker per node through sbatch + srun (the spec in a 0600 file, the
+  node's part chosen by SLURM_NODEID); all engines register and scancel ends them.
 
 Deadlines below only bound how long a broken forker can hang the check; none is a measurement.
 Exit status: 0 when every check passed, 1 otherwise.
@@ -21,6 +23,7 @@ Exit status: 0 when every check passed, 1 otherwise.
 import argparse
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -366,11 +369,109 @@ def sigterm_scenario(root, source, n, mode):
         controller.stop()
 
 
+def slurm_scenario(root, source, nodes, per_node):
+    """One forker per node (srun, one task per node), as rcluster's Slurm fork start will run it."""
+    for tool in ("sbatch", "srun", "scancel"):
+        if not check(f"slurm: {tool} is on PATH", shutil.which(tool) is not None):
+            return
+    controller = Controller(root, "slurm")
+    pid_dir = os.path.join(controller.profile, "pid")
+    os.makedirs(pid_dir, exist_ok=True)
+    spec = {
+        "engine_args": [
+            f"--IPEngine.url_file={controller.engine_file}",
+            "--IPEngine.wait_for_url_file=60",
+            "--IPEngine.timeout=60",
+        ],
+        "env": {"IPP_PROFILE_DIR": controller.profile, "IPP_CLUSTER_ID": controller.cluster_id},
+        "n": per_node,
+        "log": os.path.join(controller.profile, "log", "ipengine-slurm-{slot}.log"),
+        "pids_file": "unused",
+        "node_env": "SLURM_NODEID",
+        "nodes": {
+            str(i): {
+                "first_slot": i * per_node,
+                "pids_file": os.path.join(pid_dir, f"forker-{i}.json"),
+            }
+            for i in range(nodes)
+        },
+    }
+    # srun gives stdin to one task only, so the spec goes by file, private to its owner, in the
+    # profile's security/ (made by the controller)
+    wrote = wait_until(lambda: os.path.exists(controller.engine_file))
+    if not check("slurm: controller wrote its engine file", wrote):
+        return
+    spec_file = os.path.join(controller.profile, "security", "forker-spec.json")
+    fd = os.open(spec_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(spec, f)
+    source_file = os.path.join(root, "forker.py")
+    with open(source_file, "w") as f:
+        f.write(source)
+    script = os.path.join(root, "forker.sbatch")
+    with open(script, "w") as f:
+        f.write(
+            "#!/bin/bash\n"
+            f'exec srun --ntasks-per-node=1 {sys.executable} -c "$(cat {source_file})" {spec_file}\n'
+        )
+    job = None
+    try:
+        log = os.path.join(root, "slurm-%j.out")
+        out = subprocess.run(
+            ["sbatch", "--parsable", "-N", str(nodes), "--ntasks-per-node=1", "-o", log, script],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if not check("slurm: sbatch accepts the forker job", out.returncode == 0, out.stderr):
+            return
+        job = out.stdout.strip().split(";")[0]
+        n = nodes * per_node
+        rc = controller.client()
+        rc.wait_for_engines(n, timeout=DEADLINE)
+        pids = sorted(rc[:].apply_sync(os.getpid))
+
+        def recorded():
+            found = []
+            for i in range(nodes):
+                try:
+                    with open(os.path.join(pid_dir, f"forker-{i}.json")) as f:
+                        found += [e["pid"] for e in json.load(f)["engines"]]
+                except (OSError, ValueError):
+                    return None
+            return sorted(found) if len(found) == n else None
+
+        in_files = wait_until(recorded)
+        check(
+            f"slurm: {n} engines, pids equal to the {nodes} pids files",
+            pids == in_files,
+            f"engines {pids} files {in_files}",
+        )
+        node_ids = rc[:].apply_sync(lambda: __import__("os").environ.get("SLURM_NODEID"))
+        check(f"slurm: engines on {nodes} nodes", len(set(node_ids)) == nodes, str(node_ids))
+        subprocess.run(["scancel", job], check=False)
+        job = None
+        gone = wait_until(lambda: not any(alive(p) for p in pids))
+        check("slurm: scancel ends every engine", gone, str([p for p in pids if alive(p)]))
+        rc.close()
+    finally:
+        if job is not None:
+            subprocess.run(["scancel", job], check=False)
+        controller.stop()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forker", default=DEFAULT_FORKER)
     parser.add_argument("--n", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--slurm",
+        type=int,
+        metavar="NODES",
+        default=0,
+        help="also start one forker per node on this many Slurm nodes (2 engines each)",
+    )
     args = parser.parse_args()
     with open(args.forker, encoding="utf-8") as f:
         source = f.read()
@@ -381,6 +482,7 @@ def main():
             ("fork", lambda: fork_scenario(root, source, args.n)),
             ("fork SIGTERM", lambda: sigterm_scenario(root, source, 2, "fork")),
             ("exec fallback", lambda: sigterm_scenario(root, source, 2, "exec")),
+            *([("slurm", lambda: slurm_scenario(root, source, args.slurm, 2))] if args.slurm else []),
         ):
             try:
                 scenario()
