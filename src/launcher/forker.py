@@ -60,6 +60,11 @@ the same pipes. So the nanny is the engine's child, as with exec, and costs no n
 the forker got so little CPU that engines waited ~30 s for a nanny and the Hub purged them.)
 An engine started with IPEngine.enable_nanny=False leaves its zygote idle until the engine exits.
 
+Environment. Linux shows in /proc/PID/environ the environment a process was exec'd with; what a
+forked child sets afterwards is invisible there. rcluster finds leftover processes by the
+IPP_PROFILE_DIR and IPP_CLUSTER_ID in /proc/PID/environ, so start the forker with the spec's "env"
+in its own environment too; the forker says so on stderr when a variable of "env" is not.
+
 What differs from an exec-started engine:
 - /proc/PID/cmdline of an engine and of its nanny is the forker's (`python -c ...`); comm is the
   same ("python"). `pgrep -f ipyparallel.engine` does not find forked engines.
@@ -338,8 +343,23 @@ class Forker:
     def alive(self):
         return [s for s in self.slots if s.pid is not None and s.exit is None]
 
+    def warn_unseen_env(self):
+        try:
+            with open("/proc/self/environ", "rb") as f:
+                initial = set(f.read().split(b"\0"))
+        except OSError:
+            return
+        unseen = [k for k, v in self.env.items() if f"{k}={v}".encode() not in initial]
+        if unseen:
+            say(
+                f"{', '.join(sorted(unseen))} of the spec's env not in this process's own "
+                "environment: /proc/PID/environ of forked engines will not show them"
+            )
+
     def run(self):
         self.choose_mode()
+        if self.mode == "fork":
+            self.warn_unseen_env()
         self.setup_loop()
         if self.mode == "fork":
             # objects alive now are shared by every engine; keep the collector from writing to

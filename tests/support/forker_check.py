@@ -149,7 +149,9 @@ class ForkerRun:
         }
         self.env = spec["env"]
         self.engine_args = spec["engine_args"]
+        # as rcluster must: /proc/PID/environ of a forked engine is the forker's
         env = dict(os.environ)
+        env.update(self.env)
         env.update(extra_env or {})
         self.stderr_path = os.path.join(controller.profile, "log", "forker.stderr")
         os.makedirs(os.path.dirname(self.stderr_path), exist_ok=True)
@@ -223,6 +225,12 @@ def check_pids_file(run, data, n, mode, rc):
         ),
         str(env),
     )
+    wanted = {f"{k}={v}".encode() for k, v in run.env.items()}
+    seen = []
+    for e in engines:
+        with open(f"/proc/{e['pid']}/environ", "rb") as f:
+            seen.append(wanted <= set(f.read().split(b"\0")))
+    check(f"{mode}: /proc/PID/environ of every engine has the IPP_* variables", all(seen))
     argv = rc[:].apply_sync(lambda: __import__("sys").argv[1:])
     check(
         f"{mode}: engines have the argv of `python -m ipyparallel.engine ARGS`",
@@ -249,7 +257,7 @@ def fork_scenario(root, source, n):
         by_id = check_pids_file(run, data, n, "fork", rc)
         if not by_id:
             return
-        check("fork: no fallback line", "not forking" not in run.stderr(), run.stderr())
+        check("fork: the forker's stderr is empty", run.stderr() == "", run.stderr())
 
         target = rc.ids[0]
         marker = os.path.join(root, "sleeping")
@@ -422,6 +430,8 @@ def slurm_scenario(root, source, nodes, per_node):
             capture_output=True,
             text=True,
             check=False,
+            # the job's environment reaches srun's tasks, so /proc/PID/environ shows it
+            env={**os.environ, **spec["env"]},
         )
         if not check("slurm: sbatch accepts the forker job", out.returncode == 0, out.stderr):
             return
