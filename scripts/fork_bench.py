@@ -179,6 +179,7 @@ class Cluster:
             with open(os.path.join(log_dir, "forker.log"), "ab") as log:
                 proc = subprocess.Popen(
                     self.strace_prefix("forker") + [sys.executable, "-c", source, "-"],
+                    env=env,
                     stdin=subprocess.PIPE,
                     stdout=log,
                     stderr=subprocess.STDOUT,
