@@ -249,8 +249,9 @@ def check_pids_file(run, data, n, mode, rc):
 
 def fork_scenario(root, source, n):
     controller = Controller(root, "fork")
-    run = ForkerRun(source, controller, n)
+    run = None
     try:
+        run = ForkerRun(source, controller, n)
         rc = controller.client()
         rc.wait_for_engines(n, timeout=DEADLINE)
         data = wait_until(lambda: run.engines_recorded(n))
@@ -310,7 +311,7 @@ def fork_scenario(root, source, n):
                 pass
         rc.close()
     finally:
-        if run.proc.poll() is None:
+        if run is not None and run.proc.poll() is None:
             run.proc.kill()
             run.proc.wait()
         controller.stop()
@@ -319,22 +320,23 @@ def fork_scenario(root, source, n):
 def sigterm_scenario(root, source, n, mode):
     """SIGTERM to the forker stops its engines; in exec mode, reached by the fallback."""
     controller = Controller(root, f"term{mode}")
-    if mode == "exec":
-        module_dir = os.path.join(root, "modules")
-        os.makedirs(module_dir, exist_ok=True)
-        with open(os.path.join(module_dir, "rcluster_check_thread.py"), "w") as f:
-            f.write(THREAD_MODULE)
-        path = os.pathsep.join(filter(None, [module_dir, os.environ.get("PYTHONPATH")]))
-        run = ForkerRun(
-            source,
-            controller,
-            n,
-            extra_env={"PYTHONPATH": path},
-            preload=["rcluster_check_thread"],
-        )
-    else:
-        run = ForkerRun(source, controller, n)
+    run = None
     try:
+        if mode == "exec":
+            module_dir = os.path.join(root, "modules")
+            os.makedirs(module_dir, exist_ok=True)
+            with open(os.path.join(module_dir, "rcluster_check_thread.py"), "w") as f:
+                f.write(THREAD_MODULE)
+            path = os.pathsep.join(filter(None, [module_dir, os.environ.get("PYTHONPATH")]))
+            run = ForkerRun(
+                source,
+                controller,
+                n,
+                extra_env={"PYTHONPATH": path},
+                preload=["rcluster_check_thread"],
+            )
+        else:
+            run = ForkerRun(source, controller, n)
         rc = controller.client()
         rc.wait_for_engines(n, timeout=DEADLINE)
         data = wait_until(lambda: run.engines_recorded(n))
@@ -371,7 +373,7 @@ def sigterm_scenario(root, source, n, mode):
         )
         rc.close()
     finally:
-        if run.proc.poll() is None:
+        if run is not None and run.proc.poll() is None:
             run.proc.kill()
             run.proc.wait()
         controller.stop()
@@ -383,47 +385,47 @@ def slurm_scenario(root, source, nodes, per_node):
         if not check(f"slurm: {tool} is on PATH", shutil.which(tool) is not None):
             return
     controller = Controller(root, "slurm")
-    pid_dir = os.path.join(controller.profile, "pid")
-    os.makedirs(pid_dir, exist_ok=True)
-    spec = {
-        "engine_args": [
-            f"--IPEngine.url_file={controller.engine_file}",
-            "--IPEngine.wait_for_url_file=60",
-            "--IPEngine.timeout=60",
-        ],
-        "env": {"IPP_PROFILE_DIR": controller.profile, "IPP_CLUSTER_ID": controller.cluster_id},
-        "n": per_node,
-        "log": os.path.join(controller.profile, "log", "ipengine-slurm-{slot}.log"),
-        "pids_file": "unused",
-        "node_env": "SLURM_NODEID",
-        "nodes": {
-            str(i): {
-                "first_slot": i * per_node,
-                "pids_file": os.path.join(pid_dir, f"forker-{i}.json"),
-            }
-            for i in range(nodes)
-        },
-    }
-    # srun gives stdin to one task only, so the spec goes by file, private to its owner, in the
-    # profile's security/ (made by the controller)
-    wrote = wait_until(lambda: os.path.exists(controller.engine_file))
-    if not check("slurm: controller wrote its engine file", wrote):
-        return
-    spec_file = os.path.join(controller.profile, "security", "forker-spec.json")
-    fd = os.open(spec_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(spec, f)
-    source_file = os.path.join(root, "forker.py")
-    with open(source_file, "w") as f:
-        f.write(source)
-    script = os.path.join(root, "forker.sbatch")
-    with open(script, "w") as f:
-        f.write(
-            "#!/bin/bash\n"
-            f'exec srun --ntasks-per-node=1 {sys.executable} -c "$(cat {source_file})" {spec_file}\n'
-        )
     job = None
     try:
+        pid_dir = os.path.join(controller.profile, "pid")
+        os.makedirs(pid_dir, exist_ok=True)
+        spec = {
+            "engine_args": [
+                f"--IPEngine.url_file={controller.engine_file}",
+                "--IPEngine.wait_for_url_file=60",
+                "--IPEngine.timeout=60",
+            ],
+            "env": {"IPP_PROFILE_DIR": controller.profile, "IPP_CLUSTER_ID": controller.cluster_id},
+            "n": per_node,
+            "log": os.path.join(controller.profile, "log", "ipengine-slurm-{slot}.log"),
+            "pids_file": "unused",
+            "node_env": "SLURM_NODEID",
+            "nodes": {
+                str(i): {
+                    "first_slot": i * per_node,
+                    "pids_file": os.path.join(pid_dir, f"forker-{i}.json"),
+                }
+                for i in range(nodes)
+            },
+        }
+        # srun gives stdin to one task only, so the spec goes by file, private to its owner, in the
+        # profile's security/ (made by the controller)
+        wrote = wait_until(lambda: os.path.exists(controller.engine_file))
+        if not check("slurm: controller wrote its engine file", wrote):
+            return
+        spec_file = os.path.join(controller.profile, "security", "forker-spec.json")
+        fd = os.open(spec_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(spec, f)
+        source_file = os.path.join(root, "forker.py")
+        with open(source_file, "w") as f:
+            f.write(source)
+        script = os.path.join(root, "forker.sbatch")
+        with open(script, "w") as f:
+            f.write(
+                "#!/bin/bash\n"
+                f'exec srun --ntasks-per-node=1 {sys.executable} -c "$(cat {source_file})" {spec_file}\n'
+            )
         log = os.path.join(root, "slurm-%j.out")
         out = subprocess.run(
             ["sbatch", "--parsable", "-N", str(nodes), "--ntasks-per-node=1", "-o", log, script],
