@@ -36,6 +36,26 @@ pub enum EngineLauncher {
     SlurmMpi,
 }
 
+/// How local engines (and those of the built-in Slurm template) become processes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EngineStart {
+    /// Each engine is a new Python (`python -m ipyparallel.engine`), as ipcluster starts it
+    #[default]
+    Exec,
+    /// One Python imports the engine once and forks every engine from it
+    Fork,
+}
+
+impl EngineStart {
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineStart::Exec => "exec",
+            EngineStart::Fork => "fork",
+        }
+    }
+}
+
 impl ControllerLauncher {
     pub fn name(self) -> &'static str {
         match self {
@@ -111,6 +131,9 @@ pub struct ControllerConfig {
 pub struct EnginesConfig {
     #[serde(default)]
     pub launcher: EngineLauncher,
+    /// Exec a new Python per engine, or fork engines from one (local and built-in Slurm engines).
+    #[serde(default)]
+    pub start: EngineStart,
     /// Number of engines (default: the number of CPUs on this machine).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<u32>,

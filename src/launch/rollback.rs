@@ -19,7 +19,7 @@ impl Launch<'_> {
             .collect();
         let pids: Vec<i32> = launched
             .iter()
-            .flat_map(|l| l.processes.iter().map(|p| p.pid))
+            .flat_map(|l| l.all().map(|p| p.pid))
             .collect();
         let children = process::descendants(&pids);
         let outcome = process::terminate(&pids, Duration::from_secs(3));
