@@ -124,7 +124,7 @@ impl PidsFile {
 /// Starts a forker for a local engine set and records it (as a helper of the set) and then
 /// each engine it forked, once its pids file lists all of them.
 pub fn start_local(spec: &EngineSetSpec, launched: &mut Launched, printer: &Printer) -> Result<()> {
-    let files = LocalFiles::of(spec);
+    let files = ForkFiles::of(spec);
     let forker = files.spec(spec);
     let (pids_file, spec_file, forker_log) = (files.pids_file, files.spec_file, files.forker_log);
     crate::fsutil::write_atomic(&spec_file, forker.to_json().to_string().as_bytes(), 0o600)?;
@@ -208,7 +208,7 @@ fn wait_listed(
 
 /// The files of a local forker, named after the cluster and the set as ipyparallel names the
 /// engines' logs.
-struct LocalFiles {
+pub struct ForkFiles {
     pids_file: PathBuf,
     /// The spec, private (it names the connection file).
     spec_file: PathBuf,
@@ -217,12 +217,21 @@ struct LocalFiles {
     engine_log: PathBuf,
 }
 
-impl LocalFiles {
-    fn of(spec: &EngineSetSpec) -> LocalFiles {
+impl ForkFiles {
+    /// The files of the forker of a local set.
+    fn of(spec: &EngineSetSpec) -> ForkFiles {
+        Self::named(spec, "")
+    }
+
+    /// `host` goes into the pids file's name: `{host}` when one forker runs on each node.
+    fn named(spec: &EngineSetSpec, host: &str) -> ForkFiles {
         let profile = spec.target.profile;
         let name = format!("{}-{}", spec.target.cluster_id, spec.set_id);
-        LocalFiles {
-            pids_file: profile.dir.join("pid").join(format!("forker-{name}.json")),
+        ForkFiles {
+            pids_file: profile
+                .dir
+                .join("pid")
+                .join(format!("forker-{name}{host}.json")),
             spec_file: profile
                 .security_dir()
                 .join(format!("forker-{name}-spec.json")),
@@ -242,9 +251,71 @@ impl LocalFiles {
     }
 }
 
+/// A Slurm engine job in fork mode: one forker per node (`srun --ntasks-per-node=1`), each
+/// taking its node's part of the allocation from Slurm's per-node task counts.
+pub struct SlurmFork {
+    /// The program line's command: `python FORKER SPEC`.
+    pub program: String,
+    /// The forker's source, written next to the spec (srun gives stdin to one task only).
+    pub source_file: PathBuf,
+    pub spec_file: PathBuf,
+    pub spec: Value,
+    /// Every engine's log and every node's possible pids file: the slots are 0..n over all
+    /// nodes, and a node's pids file is named after its first slot.
+    pub outputs: Vec<PathBuf>,
+}
+
+/// The variable the built-in fork template copies `SLURM_TASKS_PER_NODE` of the allocation
+/// into (srun replaces it with the step's own in the tasks).
+pub const TASKS_PER_NODE_ENV: &str = "RCLUSTER_TASKS_PER_NODE";
+
+impl SlurmFork {
+    pub fn of(spec: &EngineSetSpec) -> SlurmFork {
+        let files = ForkFiles::named(spec, "-{first_slot}");
+        let mut json = files.spec(spec).to_json();
+        json["node_env"] = "SLURM_NODEID".into();
+        json["tasks_per_node_env"] = TASKS_PER_NODE_ENV.into();
+        let source_file = files.spec_file.with_file_name(format!(
+            "forker-{}-{}.py",
+            spec.target.cluster_id, spec.set_id
+        ));
+        let program = crate::shell::join(&[
+            spec.target.python.to_string_lossy().into_owned(),
+            source_file.to_string_lossy().into_owned(),
+            files.spec_file.to_string_lossy().into_owned(),
+        ]);
+        let numbered = |pattern: &Path, key: &str| -> Vec<PathBuf> {
+            let pattern = pattern.to_string_lossy();
+            (0..spec.n)
+                .map(|slot| PathBuf::from(pattern.replace(key, &slot.to_string())))
+                .collect()
+        };
+        let mut outputs = numbered(&files.engine_log, "{slot}");
+        outputs.extend(numbered(&files.pids_file, "{first_slot}"));
+        SlurmFork {
+            program,
+            source_file,
+            spec_file: files.spec_file,
+            spec: json,
+            outputs,
+        }
+    }
+
+    /// Writes the source and the spec (private: the spec names the connection file), and
+    /// records them, the engines' logs and the pids files as the set's files.
+    pub fn write(&self, launched: &mut Launched) -> Result<()> {
+        crate::fsutil::write_atomic(&self.source_file, SOURCE.as_bytes(), 0o600)?;
+        launched.files.push(self.source_file.clone());
+        crate::fsutil::write_atomic(&self.spec_file, self.spec.to_string().as_bytes(), 0o600)?;
+        launched.files.push(self.spec_file.clone());
+        launched.files.extend(self.outputs.iter().cloned());
+        Ok(())
+    }
+}
+
 /// `--dry-run`: the forker's command and its spec.
 pub fn describe_local(spec: &EngineSetSpec) -> String {
-    let files = LocalFiles::of(spec);
+    let files = ForkFiles::of(spec);
     format!(
         "# {} engines (local, forked from one Python running rcluster's forker, {} bytes of source)\n\
          # its spec, written to {} (mode 0600):\n# {}\n{} {} -c '<forker source>' {}\n",

@@ -14,12 +14,15 @@ The spec (unknown keys are ignored, so an older forker accepts a newer spec):
       "n": 12,                      # engines to start
       "first_slot": 0,              # slot number of the first engine
       "log": "/prof/log/ipengine-ID-SET-{slot}.log",   # one log per engine ({slot}, {host})
-      "pids_file": "/prof/pid/forker-ID-SET-{host}.json",
+      "pids_file": "/prof/pid/forker-ID-SET-{host}.json",   # {host}, {first_slot}
       "cwd": "/where/engines/run",  # optional, default: the forker's cwd
       "mode": "auto",               # auto: fork if safe, else exec | fork: or fail | exec
       "preload": ["numpy"],         # optional modules to import once, before forking
       "stop_grace": 5,              # seconds between SIGTERM and SIGKILL when stopping engines
       "node_env": "SLURM_NODEID",   # optional: pick an override from "nodes" by this variable
+      "tasks_per_node_env": "RCLUSTER_TASKS_PER_NODE",  # optional, instead of "nodes": this
+                                    # node's n and first_slot from Slurm's per-node task counts
+                                    # ("8,2(x3)") in that variable, indexed by node_env
       "nodes": {"0": {"n": 8, "first_slot": 0}, "1": {"n": 8, "first_slot": 8}}
     }
 
@@ -128,7 +131,21 @@ def load_spec(argv):
     if not isinstance(spec, dict):
         raise SystemExit(f"{PROGRAM}: the spec in {where!r} is not a JSON object")
     node_env = spec.get("node_env")
-    if node_env:
+    counts_env = spec.get("tasks_per_node_env")
+    if counts_env:
+        # this node's part of an allocation: Slurm's per-node task counts ("8,4", "2(x3)")
+        # and this node's index in them
+        node = os.environ.get(node_env or "SLURM_NODEID")
+        try:
+            counts = tasks_per_node(os.environ[counts_env])
+            index = int(node)
+            spec = {**spec, "n": counts[index], "first_slot": sum(counts[:index])}
+        except (KeyError, ValueError, IndexError, TypeError):
+            raise SystemExit(
+                f"{PROGRAM}: cannot tell this node's engines from {counts_env}="
+                f"{os.environ.get(counts_env)!r} and node {node!r}"
+            )
+    elif node_env:
         node = os.environ.get(node_env)
         override = spec.get("nodes", {}).get(node)
         if override is None:
@@ -144,6 +161,15 @@ def load_spec(argv):
     if "--mpi" in spec["engine_args"] or any(a.startswith("--mpi=") for a in spec["engine_args"]):
         raise SystemExit(f"{PROGRAM}: --mpi engines cannot be forked; start them with mpiexec")
     return spec
+
+
+def tasks_per_node(text):
+    """Slurm's compressed per-node counts ("8,2(x3)") as a list ([8, 2, 2, 2])."""
+    counts = []
+    for part in text.split(","):
+        count, _, repeat = part.partition("(x")
+        counts.extend([int(count)] * (int(repeat.rstrip(")")) if repeat else 1))
+    return counts
 
 
 def proc_start_time(pid):
@@ -225,10 +251,12 @@ class Forker:
                 Slot(first + i, spec["log"].format(slot=first + i, host=self.host))
                 for i in range(spec["n"])
             ]
-            self.pids_file = spec["pids_file"].format(host=self.host)
+            # {first_slot} names a node's file where nodes share a host name (a test lab)
+            self.pids_file = spec["pids_file"].format(host=self.host, first_slot=first)
         except (KeyError, IndexError, ValueError) as e:
             raise SystemExit(
-                f"{PROGRAM}: spec fields 'log' and 'pids_file' may use only {{slot}} and {{host}}: {e!r}"
+                f"{PROGRAM}: spec fields 'log' and 'pids_file' may use only {{slot}} and {{host}}"
+                f" (and 'pids_file' {{first_slot}}): {e!r}"
             )
         self.env = {str(k): str(v) for k, v in spec.get("env", {}).items()}
         self.cwd = spec.get("cwd") or os.getcwd()

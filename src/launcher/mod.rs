@@ -10,7 +10,7 @@
 //! outside the backend modules that names a backend: adding one means adding its module and
 //! one line there.
 
-mod fork;
+pub mod fork;
 mod launched;
 pub mod local;
 pub mod mpi;
