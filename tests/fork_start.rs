@@ -300,3 +300,46 @@ fn nix_kill(pid: i32, signal: &str) {
         .expect("kill");
     assert!(status.success(), "kill -{signal} {pid}");
 }
+
+/// A user's Slurm template stays exec unless it opts in with `{fork_program}`.
+#[test]
+fn a_users_slurm_template_opts_into_fork_with_fork_program() {
+    let env = Env::new();
+    env.create_slurm_profile("s");
+    let dir = env.profile_dir("s");
+    let dry_run = |template: &str| -> String {
+        std::fs::write(dir.join("engines.sbatch"), template).unwrap();
+        std::fs::write(
+            dir.join("rcluster.toml"),
+            "[engines]\nlauncher = \"slurm\"\ntemplate = \"engines.sbatch\"\nstart = \"fork\"\n",
+        )
+        .unwrap();
+        let out = env
+            .rcluster()
+            .args(["start", "--profile", "s", "-n", "4", "--dry-run"])
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let exec = dry_run("#!/bin/sh\n#SBATCH --ntasks={n}\nsrun {program_and_args}\n");
+    assert!(
+        exec.contains("srun ") && exec.contains("-m ipyparallel.engine"),
+        "{exec}"
+    );
+    assert!(!exec.contains("forker"), "{exec}");
+    let fork = dry_run(
+        "#!/bin/sh\n#SBATCH --ntasks={n}\nexport RCLUSTER_TASKS_PER_NODE=\"$SLURM_TASKS_PER_NODE\"\nsrun --ntasks-per-node=1 {fork_program}\n",
+    );
+    let line = fork
+        .lines()
+        .find(|l| l.starts_with("srun --ntasks-per-node=1 "))
+        .unwrap_or_else(|| panic!("{fork}"));
+    assert!(
+        line.contains("/security/forker-") && line.ends_with("-spec.json"),
+        "{line}"
+    );
+    assert!(
+        fork.contains("\"tasks_per_node_env\":\"RCLUSTER_TASKS_PER_NODE\""),
+        "{fork}"
+    );
+}
