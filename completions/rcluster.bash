@@ -329,7 +329,7 @@ _rcluster() {
                     return 0
                     ;;
                 --engines)
-                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi ssh" -- "${cur}"))
                     return 0
                     ;;
                 --engine-start)
@@ -1209,7 +1209,7 @@ _rcluster() {
                     return 0
                     ;;
                 --engines)
-                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi ssh" -- "${cur}"))
                     return 0
                     ;;
                 --engine-start)

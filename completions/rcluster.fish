@@ -54,7 +54,8 @@ slurm\t'A Slurm batch job'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l engines -d 'How to start the engines (overrides `[engines] launcher`)' -r -f -a "local\t'One process per engine on this machine'
 mpi\t'`mpiexec -n N` on this machine; engine ids are MPI ranks'
 slurm\t'A Slurm batch job running `srun` (one engine per task)'
-slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'"
+slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'
+ssh\t'Processes on the `[ssh] hosts`, started over ssh'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l engine-start -d 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`)' -r -f -a "exec\t'Each engine is a new Python, as ipcluster starts it'
 fork\t'One Python imports the engine once and forks every engine (local and built-in Slurm engines)'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l timeout -d 'Seconds to wait for the controller and for all engines to register' -r
@@ -127,7 +128,8 @@ complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_se
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l engines -d 'How to start the engines (default: the cluster\'s engine launcher)' -r -f -a "local\t'One process per engine on this machine'
 mpi\t'`mpiexec -n N` on this machine; engine ids are MPI ranks'
 slurm\t'A Slurm batch job running `srun` (one engine per task)'
-slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'"
+slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'
+ssh\t'Processes on the `[ssh] hosts`, started over ssh'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l engine-start -d 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`)' -r -f -a "exec\t'Each engine is a new Python, as ipcluster starts it'
 fork\t'One Python imports the engine once and forks every engine (local and built-in Slurm engines)'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l engines-per-job -d 'Split the engines into Slurm jobs of at most K engines each' -r

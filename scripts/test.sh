@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing (Debian packages, .venv), brings
-# up the Slurm lab (real slurmctld + slurmd, emulated nodes on this machine), checks formatting
-# and lints, and runs every test. Tests that need Slurm or MPI fail (not skip) here.
+# up the Slurm lab (real slurmctld + slurmd, emulated nodes on this machine) and the SSH lab (a
+# private sshd on loopback aliases), checks formatting and lints, and runs every test. Tests that
+# need Slurm, MPI or the SSH lab fail (not skip) here.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -14,12 +15,18 @@ export SLURM_LAB_NODES=${SLURM_LAB_NODES:-3} SLURM_LAB_CPUS=${SLURM_LAB_CPUS:-8}
 scripts/slurm-lab/slurm-up.sh >&2
 trap 'scripts/slurm-lab/slurm-down.sh >/dev/null 2>&1 || true' EXIT
 
+say "starting the SSH lab"
+scripts/ssh-lab/ssh-up.sh >&2
+trap 'scripts/ssh-lab/ssh-down.sh >/dev/null 2>&1 || true; scripts/slurm-lab/slurm-down.sh >/dev/null 2>&1 || true' EXIT
+# shellcheck source=/dev/null
+source "${SSH_LAB_DIR:-/tmp/ssh-lab}/env.sh"
+
 say "cargo fmt --check, cargo clippy"
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 
 say "cargo test"
-export RCLUSTER_REQUIRE_SLURM=1 RCLUSTER_REQUIRE_MPI=1 RCLUSTER_REQUIRE_USER=1
+export RCLUSTER_REQUIRE_SLURM=1 RCLUSTER_REQUIRE_MPI=1 RCLUSTER_REQUIRE_USER=1 RCLUSTER_REQUIRE_SSH=1
 export RCLUSTER_TEST_PYTHON="$ROOT/.venv/bin/python"
 # Two test threads: each cluster test runs a controller and engines on this 2-core machine.
 cargo test -- --test-threads=2

@@ -503,6 +503,7 @@ impl ValueEnum for EngineLauncher {
             EngineLauncher::Mpi,
             EngineLauncher::Slurm,
             EngineLauncher::SlurmMpi,
+            EngineLauncher::Ssh,
         ]
     }
 
@@ -514,6 +515,7 @@ impl ValueEnum for EngineLauncher {
             EngineLauncher::SlurmMpi => {
                 "A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks"
             }
+            EngineLauncher::Ssh => "Processes on the `[ssh] hosts`, started over ssh",
         };
         Some(PossibleValue::new(self.name()).help(help))
     }

@@ -55,6 +55,14 @@ impl LauncherEntry {
         }
         if let Some(Value::Object(engines)) = self.state.get("engines") {
             for engine in engines.values() {
+                // A process on another host (ipyparallel's SSH launchers): not a pid here.
+                if engine
+                    .get("hostname")
+                    .and_then(Value::as_str)
+                    .is_some_and(|h| !h.is_empty())
+                {
+                    continue;
+                }
                 if let Some(pid) = engine.get("pid").and_then(Value::as_i64)
                     && pid > 0
                 {
@@ -84,6 +92,8 @@ impl LauncherEntry {
     pub fn output_files(&self) -> Vec<String> {
         let mut files: Vec<String> = self.str_field("output_file").into_iter().collect();
         files.extend(self.processes().into_iter().filter_map(|p| p.output_file));
+        // ipyparallel writes "" for a set whose engines each have their own.
+        files.retain(|f| !f.is_empty());
         files.sort();
         files.dedup();
         files

@@ -13,7 +13,7 @@ use crate::error::Failure;
 use crate::ids::display_id;
 use crate::interrupt;
 use crate::inventory::{Cluster, Piece, ProcessCheck, Role};
-use crate::launcher::{JobInfo, JobRef, JobStates, Jobs, Phase};
+use crate::launcher::{JobInfo, JobRef, JobStates, Jobs, Phase, RemoteHost, stop_hosts};
 use crate::output::Printer;
 use crate::process;
 use crate::profile::Profile;
@@ -95,14 +95,26 @@ fn set_state(piece: &Piece, asked: bool, job: Option<&JobInfo>) -> SetState {
         };
     }
     let count = |check| piece.processes.iter().filter(|p| p.check == check).count();
-    let running = count(ProcessCheck::Running);
-    if piece.processes.is_empty() {
+    // Processes on other hosts count as their host answered; a host that did not makes the
+    // whole set unknown unless something is known to run.
+    let remote_up = piece
+        .remote
+        .iter()
+        .filter_map(|(_, check)| check.as_ref().ok())
+        .flatten()
+        .filter(|up| **up)
+        .count();
+    let remote_total: usize = piece.remote.iter().map(|(h, _)| h.processes.len()).sum();
+    let unanswered = piece.remote.iter().any(|(_, check)| check.is_err());
+    let running = count(ProcessCheck::Running) + remote_up;
+    let total = piece.processes.len() + remote_total;
+    if total == 0 || (unanswered && running == 0) {
         SetState::Unknown
-    } else if running == piece.processes.len() {
+    } else if running == total {
         SetState::Running
     } else if running > 0 {
         SetState::Partial
-    } else if count(ProcessCheck::Elsewhere) > 0 {
+    } else if count(ProcessCheck::Elsewhere) > 0 || unanswered {
         SetState::Unknown
     } else {
         SetState::Dead
@@ -202,6 +214,32 @@ impl StopSets<'_> {
             })?
         };
         let active = jobs.filter(|job| job_states.get(job).is_some_and(JobInfo::is_active));
+        // Engines on other hosts: each host over its own connection, before anything here.
+        let hosts: Vec<RemoteHost> = chosen
+            .iter()
+            .flat_map(|p| p.remote.iter().map(|(host, _)| host.clone()))
+            .collect();
+        let mut remote_killed = 0;
+        for (host, stopped) in hosts.iter().zip(stop_hosts(&hosts, self.grace, false)) {
+            match stopped {
+                Ok(stopped) if stopped.survivors.is_empty() => remote_killed += stopped.killed,
+                Ok(stopped) => {
+                    return Err(Failure::error(format!(
+                        "the engine sets are not fully stopped; on host `{}`, pids {:?} still run",
+                        host.host, stopped.survivors
+                    ))
+                    .hint(
+                        "the cluster file still lists the sets; run `rcluster engines stop` again",
+                    )
+                    .into());
+                }
+                Err(err) => {
+                    return Err(Failure::error(format!("{err:#}"))
+                        .hint("the cluster file still lists the sets; run `rcluster engines stop` again when the host answers")
+                        .into());
+                }
+            }
+        }
         // Children (each engine's nanny) found while their parents still exist.
         let mut all = targets.clone();
         all.extend(
@@ -256,7 +294,17 @@ impl StopSets<'_> {
             .map(|piece| StoppedSet {
                 set_id: piece.set_id.clone().unwrap_or_default(),
                 n: piece.n,
-                pids: piece.processes.iter().map(|p| p.pid).collect(),
+                pids: piece
+                    .processes
+                    .iter()
+                    .map(|p| p.pid)
+                    .chain(
+                        piece
+                            .remote
+                            .iter()
+                            .flat_map(|(h, _)| h.processes.iter().map(|p| p.pid)),
+                    )
+                    .collect(),
                 job: piece.job.as_ref().map(|j| j.id.clone()),
             })
             .collect();
@@ -283,7 +331,7 @@ impl StopSets<'_> {
                 .iter()
                 .filter_map(|p| p.set_id.clone())
                 .collect::<Vec<_>>(),
-            killed: outcome.killed.len() + swept.killed.len(),
+            killed: outcome.killed.len() + swept.killed.len() + remote_killed,
             registered,
         })
     }
@@ -387,6 +435,10 @@ fn forget(cluster: &Cluster, path: &std::path::Path, chosen: &[&Piece]) -> Resul
             !gone
         });
         record.files.retain(|f| !scripts.contains(f));
+        let set_ids: Vec<&str> = chosen.iter().filter_map(|p| p.set_id.as_deref()).collect();
+        record
+            .remote
+            .retain(|host| !set_ids.contains(&host.set_id.as_str()));
         // The logs go with the cluster's other logs when it stops (or stay with --keep-logs).
         for log in chosen.iter().flat_map(|p| &p.output_files) {
             let log = PathBuf::from(log);
@@ -504,6 +556,7 @@ mod tests {
                 id: "5".into(),
             }),
             output_files: Vec::new(),
+            remote: Vec::new(),
         }
     }
 

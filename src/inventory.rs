@@ -8,7 +8,7 @@ use anyhow::Result;
 use crate::cluster_file::{self, ClusterFile, LauncherEntry};
 use crate::connection;
 use crate::error::Failure;
-use crate::launcher::{self, JobRef, JobStates, Jobs};
+use crate::launcher::{self, JobRef, JobStates, Jobs, RemoteHost};
 use crate::process;
 use crate::profile::Profile;
 use crate::state::{self, ClusterState};
@@ -52,6 +52,9 @@ pub struct Cluster {
     /// For a cluster started on another host: whether its controller is gone (its registration
     /// port does not answer), probed once.
     remote_controller_gone: std::cell::OnceCell<bool>,
+    /// Whether each process on another host runs, per host (an error: the host did not
+    /// answer), asked once.
+    remote_checks: std::cell::OnceCell<Vec<Result<Vec<bool>, String>>>,
 }
 
 /// The controller or one engine set, as recorded in the cluster file.
@@ -66,6 +69,9 @@ pub struct Piece {
     pub processes: Vec<ProcessEntry>,
     pub job: Option<JobRef>,
     pub output_files: Vec<String>,
+    /// Its processes on other hosts, each host with whether each process runs (an error: the
+    /// host did not answer).
+    pub remote: Vec<(RemoteHost, Result<Vec<bool>, String>)>,
 }
 
 /// Overall state, as `rcluster list` shows it.
@@ -129,6 +135,7 @@ impl Cluster {
             file_error,
             state_error,
             remote_controller_gone: Default::default(),
+            remote_checks: Default::default(),
         };
         if cluster.is_leftover_record() {
             // Stopped by ipcluster or ipp.Cluster, which know nothing of rcluster's record or
@@ -161,6 +168,7 @@ impl Cluster {
                     file_error: Some(format!("{err:#}")),
                     state_error: None,
                     remote_controller_gone: Default::default(),
+                    remote_checks: Default::default(),
                 }),
             }
         }
@@ -188,6 +196,10 @@ impl Cluster {
                 .iter()
                 .all(|p| p.check == ProcessCheck::Gone)
         {
+            return false;
+        }
+        if !state.remote.is_empty() {
+            // Only a stop over the hosts can tell.
             return false;
         }
         if state.jobs.is_empty() {
@@ -237,6 +249,7 @@ impl Cluster {
         launchers
             .into_iter()
             .map(|(role, set_id, launcher)| Piece {
+                remote: self.remote_of(set_id.as_deref()),
                 role,
                 set_id,
                 class: launcher.class.clone(),
@@ -381,6 +394,34 @@ impl Cluster {
         })
     }
 
+    /// Processes on other hosts (engines), as rcluster recorded them.
+    pub fn remote_hosts(&self) -> &[RemoteHost] {
+        self.state.as_ref().map_or(&[], |s| s.remote.as_slice())
+    }
+
+    /// Whether each process of [`Cluster::remote_hosts`] runs, per host; asked once.
+    pub fn remote_checks(&self) -> &[Result<Vec<bool>, String>] {
+        self.remote_checks.get_or_init(|| {
+            launcher::check_hosts(self.remote_hosts())
+                .into_iter()
+                .map(|r| r.map_err(|e| format!("{e:#}")))
+                .collect()
+        })
+    }
+
+    /// The hosts of engine set `set_id`, with their checks.
+    fn remote_of(&self, set_id: Option<&str>) -> Vec<(RemoteHost, Result<Vec<bool>, String>)> {
+        let Some(set_id) = set_id else {
+            return Vec::new();
+        };
+        self.remote_hosts()
+            .iter()
+            .zip(self.remote_checks())
+            .filter(|(host, _)| host.set_id == set_id)
+            .map(|(host, check)| (host.clone(), check.clone()))
+            .collect()
+    }
+
     /// Batch jobs with their role.
     pub fn jobs(&self) -> Vec<(Role, JobRef)> {
         let mut jobs: Vec<(Role, JobRef)> = self
@@ -439,6 +480,16 @@ impl Cluster {
                 ProcessCheck::Elsewhere => Piece::Unknown,
             };
             pieces.push((p.role, piece));
+        }
+        for check in self.remote_checks() {
+            match check {
+                Ok(states) => pieces.extend(
+                    states
+                        .iter()
+                        .map(|up| (Role::Engines, if *up { Piece::Up } else { Piece::Down })),
+                ),
+                Err(_) => pieces.push((Role::Engines, Piece::Unknown)),
+            }
         }
         for (role, job) in self.jobs() {
             let piece = match jobs.and_then(|states| states.get(&job.id)) {

@@ -119,11 +119,13 @@ impl<'a> Plan<'a> {
         python: PathBuf,
         cli_vars: Vec<(String, String)>,
     ) -> Result<Self> {
-        let n = config
-            .engines
-            .n
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
         let engines = launcher::engine_backend(config.engines.launcher);
+        let n = match config.engines.n {
+            Some(n) => n,
+            None => engines.default_n(&config)?.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
+            }),
+        };
         let remote_engines = engines.remote();
         let remote_controller = launcher::controller_backend(config.controller.launcher).remote();
         // Engines on other nodes need a controller that listens beyond loopback, at an address

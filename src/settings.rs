@@ -34,6 +34,8 @@ pub enum EngineLauncher {
     Slurm,
     /// A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks
     SlurmMpi,
+    /// Processes on the `[ssh] hosts`, started over ssh
+    Ssh,
 }
 
 /// How local engines (and those of the built-in Slurm template) become processes.
@@ -73,6 +75,7 @@ impl EngineLauncher {
             EngineLauncher::Mpi => "mpi",
             EngineLauncher::Slurm => "slurm",
             EngineLauncher::SlurmMpi => "slurm-mpi",
+            EngineLauncher::Ssh => "ssh",
         }
     }
 }
@@ -91,6 +94,8 @@ pub struct ProfileConfig {
     pub mpi: MpiConfig,
     #[serde(default)]
     pub slurm: SlurmConfig,
+    #[serde(default)]
+    pub ssh: SshConfig,
     /// Extra template variables, available as `{name}` in batch templates.
     #[serde(default)]
     pub vars: BTreeMap<String, toml::Value>,
@@ -180,6 +185,36 @@ pub struct SlurmConfig {
     /// Shell lines run before the program, e.g. `module load ...`.
     #[serde(default)]
     pub prologue: Vec<String>,
+}
+
+/// Whether `--engines ssh` copies the engines' connection file to each host.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CopyConnection {
+    /// When the host does not see this profile's security directory (no shared file system)
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshConfig {
+    /// Hosts for `--engines ssh`, each optionally with its engine count: `"host2:4"`.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// The ssh client (default: `ssh`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// Extra arguments for ssh, before the host, e.g. `["-F", "~/.ssh/cluster_config"]`.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// The Python on the hosts (default: the profile's Python, at the same path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub python: Option<String>,
+    #[serde(default)]
+    pub copy_connection: CopyConnection,
 }
 
 /// Slurm settings given for one command (its flags), over `[slurm]` of the file.

@@ -76,6 +76,9 @@ pub struct ClusterState {
         rename = "slurm_env_removed"
     )]
     pub env_removed: Vec<String>,
+    /// Processes started on other hosts, with how to reach them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remote: Vec<crate::launcher::RemoteHost>,
 }
 
 impl ClusterState {

@@ -424,6 +424,7 @@ fn json_lists_every_check() {
             "mpiexec",
             "slurm commands",
             "slurm controller",
+            "ssh hosts",
             "templates",
             "security"
         ]

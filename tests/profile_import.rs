@@ -389,3 +389,54 @@ fn imported_seed_profile_runs_on_slurm_and_its_logs_follow_to_the_end() {
     );
     assert!(common::active_jobs(&jobs).is_empty());
 }
+
+#[test]
+fn an_ssh_engine_set_config_becomes_ssh_hosts_that_dry_run_spreads() {
+    let env = Env::new();
+    env.create_profile("hosts");
+    let dir = env.profile_dir("hosts");
+    std::fs::write(
+        dir.join("ipcluster_config.py"),
+        "c = get_config()\n\
+         c.Cluster.engine_launcher_class = 'ssh'\n\
+         c.SSHEngineSetLauncher.engines = {'node1': 2, 'node2': {'n': 3}}\n\
+         c.SSHLauncher.ssh_args = ['-p', '2200']\n\
+         c.SSHEngineSetLauncher.remote_python = '/opt/py/bin/python3'\n\
+         c.SSHLauncher.remote_profile_dir = '/scratch/profile'\n",
+    )
+    .unwrap();
+    let out = env
+        .rcluster()
+        .args(["profile", "import", "--profile", "hosts"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("remote_profile_dir"),
+        "not carried over: {stdout}"
+    );
+    let toml = settings(&env, "hosts");
+    assert_eq!(toml["engines"]["launcher"].as_str(), Some("ssh"));
+    let hosts: Vec<&str> = toml["ssh"]["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert_eq!(hosts, ["node1:2", "node2:3"]);
+    assert_eq!(toml["ssh"]["python"].as_str(), Some("/opt/py/bin/python3"));
+    // The profile now starts 5 engines, 2 and 3, with ssh that never prompts.
+    let dry = env
+        .rcluster()
+        .args(["start", "--profile", "hosts", "--dry-run"])
+        .output()
+        .unwrap();
+    let dry = String::from_utf8(dry.stdout).unwrap();
+    assert!(dry.contains("# 2 engine(s) on `node1`"), "{dry}");
+    assert!(dry.contains("# 3 engine(s) on `node2`"), "{dry}");
+    assert!(
+        dry.contains("BatchMode=yes -o ConnectTimeout=10 -p 2200 node1"),
+        "{dry}"
+    );
+}

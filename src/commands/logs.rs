@@ -13,9 +13,10 @@ use crate::cli::{GlobalArgs, LogsArgs};
 use crate::commands::stop::select_one;
 use crate::ids::display_id;
 use crate::inventory::{Cluster, ProcessCheck};
-use crate::launcher::{JobRef, JobStates, Jobs};
+use crate::launcher::{self, JobRef, JobStates, Jobs};
 use crate::output::Printer;
 use crate::profile::Profile;
+use crate::role::Role;
 
 /// How often `-f` looks for appended data.
 const POLL: Duration = Duration::from_millis(200);
@@ -61,6 +62,9 @@ fn print_logs(global: &GlobalArgs, args: &LogsArgs, printer: &Printer) -> Result
     let job_states = missing_jobs.query().unwrap_or_default();
     for file in &mut logs.files {
         file.print_new(&mut out, printer, Some(&job_states))?;
+    }
+    if role.is_none_or(|r| r == Role::Engines.name()) {
+        print_remote(&cluster, &mut out, printer)?;
     }
     out.flush()?;
     if !args.follow {
@@ -125,6 +129,30 @@ fn processes_running(cluster: &Cluster) -> bool {
         .processes()
         .iter()
         .any(|p| matches!(p.check, ProcessCheck::Running | ProcessCheck::Elsewhere))
+        || cluster
+            .remote_checks()
+            .iter()
+            .any(|c| c.as_ref().map_or(true, |up| up.contains(&true)))
+}
+
+/// The logs of engines on other hosts, fetched once over the way they were started (`--follow`
+/// does not follow them: that would be a connection per host every second).
+fn print_remote(cluster: &Cluster, out: &mut Out, printer: &Printer) -> Result<()> {
+    for host in cluster.remote_hosts() {
+        for process in &host.processes {
+            match launcher::read_on(host, &process.log) {
+                Ok(text) => {
+                    out.header(&PathBuf::from(format!("{}:{}", host.host, process.log)))?;
+                    out.write(text.as_bytes())?;
+                }
+                Err(err) => printer.warn(format!(
+                    "cannot read `{}` on host `{}`: {err:#}",
+                    process.log, host.host
+                )),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The log files being printed, in the order of the cluster file: controller, then engine sets.

@@ -65,6 +65,33 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
             "logs": piece.output_files,
         }));
     }
+    // Engines on other hosts: each host asked once, all at once.
+    let hosts: Vec<Value> = cluster
+        .remote_hosts()
+        .iter()
+        .zip(cluster.remote_checks())
+        .map(|(host, check)| {
+            let states: Vec<Value> = host
+                .processes
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let state = match check {
+                        Ok(up) if up.get(i) == Some(&true) => "running",
+                        Ok(_) => "gone",
+                        Err(_) => "unknown",
+                    };
+                    json!({"pid": p.pid, "state": state, "log": p.log})
+                })
+                .collect();
+            json!({
+                "host": host.host,
+                "via": host.via,
+                "processes": states,
+                "error": check.as_ref().err(),
+            })
+        })
+        .collect();
     let profile_arg = match &profile.name {
         Some(name) if profile.cli_args().starts_with("--profile ") => format!("profile={name:?}"),
         _ => format!("profile_dir={:?}", profile.dir.to_string_lossy()),
@@ -87,6 +114,7 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
         "age_seconds": cluster.created().map(|c| unix_now().saturating_sub(c)),
         "host": cluster.state.as_ref().map(|s| s.host.clone()),
         "pieces": pieces,
+        "hosts": hosts,
         "slurm_env_removed": removed,
         "client_file": connection::connection_file(&security, id, "client"),
         "attach": attach,
@@ -157,6 +185,27 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
         println!("{line}");
         for log in piece["logs"].as_array().into_iter().flatten() {
             println!("    log: {}", log.as_str().unwrap_or(""));
+        }
+    }
+    for host in &hosts {
+        let procs: Vec<String> = host["processes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| format!("{} {}", p["pid"], p["state"].as_str().unwrap_or("")))
+            .collect();
+        let error = host["error"]
+            .as_str()
+            .map(|e| format!(" · cannot ask it: {e}"))
+            .unwrap_or_default();
+        println!(
+            "  host {} ({}): pids {}{error}",
+            host["host"].as_str().unwrap_or(""),
+            host["via"].as_str().unwrap_or(""),
+            procs.join(", ")
+        );
+        for p in host["processes"].as_array().into_iter().flatten() {
+            println!("    log: {}", p["log"].as_str().unwrap_or(""));
         }
     }
     if !removed.is_empty() {

@@ -9,7 +9,7 @@ use crate::error::{EXIT_NO_SUCH_CLUSTER, Failure};
 use crate::fsutil;
 use crate::ids::display_id;
 use crate::inventory::{Cluster, ProcessCheck};
-use crate::launcher::{JobStates, Jobs};
+use crate::launcher::{JobStates, Jobs, stop_hosts};
 use crate::lock::Lock;
 use crate::output::Printer;
 use crate::process;
@@ -188,6 +188,37 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
         .hint(format!("run `rcluster stop` on `{host}` to end them and remove the files"))
         .into());
     }
+    // The engines on other hosts first, each host over its own connection (all at once), as
+    // ipyparallel stops engines before the controller; and before the sweep for this host's
+    // processes below, which would otherwise find them too where a "host" is this machine.
+    let hosts = cluster.remote_hosts();
+    let remote = stop_hosts(hosts, grace, keep_logs);
+    let mut remote_ended = 0;
+    let mut remote_failures = Vec::new();
+    for (host, stopped) in hosts.iter().zip(remote) {
+        match stopped {
+            Ok(stopped) if stopped.survivors.is_empty() => remote_ended += stopped.ended,
+            Ok(stopped) => remote_failures.push(format!(
+                "host `{}`: pids {} still run",
+                host.host,
+                stopped
+                    .survivors
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            Err(err) => remote_failures.push(format!("{err:#}")),
+        }
+    }
+    if !remote_failures.is_empty() {
+        return Err(Failure::error(format!(
+            "cluster `{id}` is not fully stopped: {}",
+            remote_failures.join("; ")
+        ))
+        .hint("its files were kept; run `rcluster stop` again when the hosts answer")
+        .into());
+    }
     // Children such as the controller's schedulers and each engine's nanny: found now, while
     // their parents still exist, so that none is left behind if a parent has to be killed.
     let mut children = process::descendants(&targets);
@@ -286,8 +317,17 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
     };
     let count =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let remote_part = if hosts.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "{} on {} ended, ",
+            count(remote_ended, "engine", "engines"),
+            count(distinct_hosts(hosts), "host", "hosts")
+        )
+    };
     printer.status(format!(
-        "stopped cluster `{id}` in profile `{}`: {jobs_part}{} ended{killed}, {} removed",
+        "stopped cluster `{id}` in profile `{}`: {jobs_part}{remote_part}{} ended{killed}, {} removed",
         cluster.profile.label(),
         count(targets.len(), "process", "processes"),
         count(removed, "file", "files"),
@@ -336,4 +376,12 @@ fn live_jobs<'a>(jobs: &'a Jobs, id: &str) -> Result<LiveJobs<'a>> {
         ))
     })?;
     Ok(LiveJobs { jobs, states })
+}
+
+/// How many hosts: `engines add` records a host again for each set it starts there.
+fn distinct_hosts(hosts: &[crate::launcher::RemoteHost]) -> usize {
+    let mut names: Vec<&str> = hosts.iter().map(|h| h.host.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.len()
 }

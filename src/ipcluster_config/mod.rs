@@ -13,6 +13,7 @@ mod merge;
 mod mpi;
 mod python;
 mod slurm;
+mod ssh;
 
 use std::fmt;
 use std::path::Path;
@@ -40,7 +41,13 @@ struct Family {
 
 /// The families, asked in this order (the traits every launcher class has come last); the
 /// launchers are listed in this order when a name is unknown.
-const FAMILIES: [Family; 4] = [local::FAMILY, mpi::FAMILY, slurm::FAMILY, cluster::FAMILY];
+const FAMILIES: [Family; 5] = [
+    local::FAMILY,
+    mpi::FAMILY,
+    slurm::FAMILY,
+    ssh::FAMILY,
+    cluster::FAMILY,
+];
 
 /// What a trait becomes in `rcluster.toml`, by the kind of value it takes.
 #[derive(Debug, Clone, Copy)]
@@ -81,7 +88,7 @@ fn launcher_name(value: &str) -> Option<&'static str> {
         .and_then(|family| family.launcher)
 }
 
-/// "local, mpi and slurm": the launchers rcluster has.
+/// "local, mpi, slurm and ssh": the launchers rcluster has.
 fn launcher_list() -> String {
     let names: Vec<&str> = FAMILIES.iter().filter_map(|f| f.launcher).collect();
     match names.split_last() {
@@ -255,6 +262,15 @@ impl Import {
                         launcher_list()
                     )
                 })?;
+                // Some launchers start engines only (ssh).
+                let known = format!("launcher = {launcher:?}");
+                if table == "controller"
+                    && toml::from_str::<crate::settings::ControllerConfig>(&known).is_err()
+                {
+                    return Err(format!(
+                        "rcluster cannot start the controller with `{v}` (its `{launcher}` launcher starts engines only); the controller stays local"
+                    ));
+                }
                 Ok((table, "launcher", TomlValue::Str(launcher.into())))
             }
             Target::TemplateFile(table) => {
@@ -330,6 +346,8 @@ impl Import {
 fn key_order(key: &str) -> usize {
     [
         "launcher",
+        "hosts",
+        "command",
         "mpiexec",
         "partition",
         "account",
@@ -348,10 +366,18 @@ fn key_order(key: &str) -> usize {
 }
 
 fn table_order(table: &str) -> usize {
-    ["python", "controller", "engines", "mpi", "slurm", "vars"]
-        .iter()
-        .position(|t| *t == table)
-        .unwrap_or(usize::MAX)
+    [
+        "python",
+        "controller",
+        "engines",
+        "mpi",
+        "slurm",
+        "ssh",
+        "vars",
+    ]
+    .iter()
+    .position(|t| *t == table)
+    .unwrap_or(usize::MAX)
 }
 
 /// Where a template file named in the config is: kept as written when rcluster finds it (the
@@ -431,7 +457,8 @@ mod tests {
                 Some("local"),
             ),
             ("PBS", None),
-            ("SSHEngineSetLauncher", None),
+            ("SSHEngineSetLauncher", Some("ssh")),
+            ("SSHProxyEngineSetLauncher", None),
         ] {
             assert_eq!(launcher_name(value), expected, "{value}");
         }
@@ -449,6 +476,28 @@ mod tests {
         );
         assert_eq!(import.skipped.len(), 1);
         assert_eq!(import.skipped[0].line, 2);
+    }
+
+    #[test]
+    fn ssh_engine_hosts_and_command_carry_over() {
+        let imported = import(
+            "c.Cluster.engine_launcher_class = 'ssh'\nc.SSHEngineSetLauncher.engines = {'node1': 2, 'node2': {'n': 4}}\nc.SSHLauncher.ssh_args = ['-F', 'cfg']\nc.SSHLauncher.ssh_cmd = ['/usr/bin/ssh']\nc.SSHEngineSetLauncher.remote_python = '/opt/py/bin/python3'\n",
+        );
+        let toml: Vec<String> = imported.settings.iter().map(Setting::toml_line).collect();
+        assert_eq!(
+            toml,
+            [
+                "[engines] launcher = \"ssh\"",
+                "[ssh] hosts = [\"node1:2\", \"node2:4\"]",
+                "[ssh] command = \"/usr/bin/ssh\"",
+                "[ssh] args = [\"-F\", \"cfg\"]",
+                "[ssh] python = \"/opt/py/bin/python3\"",
+            ]
+        );
+        let refused = import(
+            "c.SSHLauncher.ssh_cmd = ['ssh', '-q']\nc.Cluster.controller_launcher_class = 'ssh'\nc.SSHEngineSetLauncher.engines = {'node1:2222': 2}\n",
+        );
+        assert!(refused.settings.is_empty(), "{:?}", refused.settings);
     }
 
     #[test]
@@ -483,7 +532,7 @@ mod tests {
         let why: Vec<&str> = import.skipped.iter().map(|s| s.why.as_str()).collect();
         assert_eq!(
             why,
-            ["rcluster has no `PBS` launcher (it has local, mpi and slurm)"]
+            ["rcluster has no `PBS` launcher (it has local, mpi, slurm and ssh)"]
         );
     }
 }

@@ -116,6 +116,8 @@ pub(super) enum Py {
     Bool(bool),
     None,
     List(Vec<Py>),
+    /// `{key: value, ...}`, in the order written.
+    Dict(Vec<(Py, Py)>),
 }
 
 impl Py {
@@ -186,6 +188,7 @@ impl LiteralParser {
             None => Err("no value".into()),
             Some('[') => self.sequence(']'),
             Some('(') => self.sequence(')'),
+            Some('{') => self.dict(),
             Some(c) if c == '\'' || c == '"' => self.strings(),
             Some(c) if c.is_ascii_digit() || c == '-' || c == '+' || c == '.' => self.number(),
             Some(c) if c.is_alphabetic() || c == '_' => {
@@ -246,6 +249,36 @@ impl LiteralParser {
             return Ok(items.remove(0));
         }
         Ok(Py::List(items))
+    }
+
+    fn dict(&mut self) -> Result<Py, String> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        loop {
+            self.skip_space(true);
+            if self.peek() == Some('}') {
+                self.pos += 1;
+                return Ok(Py::Dict(items));
+            }
+            let key = self.value()?;
+            self.skip_space(true);
+            if self.peek() != Some(':') {
+                return Err("missing `:` in a dict".into());
+            }
+            self.pos += 1;
+            self.skip_space(true);
+            items.push((key, self.value()?));
+            self.skip_space(true);
+            match self.peek() {
+                Some(',') => self.pos += 1,
+                Some('}') => {
+                    self.pos += 1;
+                    return Ok(Py::Dict(items));
+                }
+                Some(c) => return Err(format!("unexpected `{c}` in a dict")),
+                None => return Err("missing `}`".into()),
+            }
+        }
     }
 
     /// One string literal, or several adjacent ones (`'a' 'b'` is `'ab'`).
@@ -382,6 +415,16 @@ mod tests {
         assert_eq!(parse_literal("12"), Ok(Py::Int(12)));
         assert_eq!(parse_literal("-3"), Ok(Py::Int(-3)));
         assert_eq!(parse_literal("1.5"), Ok(Py::Float(1.5)));
+        assert_eq!(
+            parse_literal("{'a': 2, \"b\": {'n': 3},}"),
+            Ok(Py::Dict(vec![
+                (Py::Str("a".into()), Py::Int(2)),
+                (
+                    Py::Str("b".into()),
+                    Py::Dict(vec![(Py::Str("n".into()), Py::Int(3))])
+                ),
+            ]))
+        );
         assert_eq!(parse_literal("True"), Ok(Py::Bool(true)));
         assert_eq!(parse_literal("None"), Ok(Py::None));
         assert_eq!(

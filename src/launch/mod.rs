@@ -18,7 +18,7 @@ use crate::connection;
 use crate::error::Failure;
 use crate::ids;
 use crate::interrupt;
-use crate::launcher::{JobStates, Jobs, Launched};
+use crate::launcher::{JobStates, Jobs, Launched, RemoteHost, check_hosts, read_on};
 use crate::output::Printer;
 use crate::plan::{EngineConnection, Plan};
 use crate::process;
@@ -27,6 +27,10 @@ use crate::state::{self, ClusterState, JobRecord, ProcessRecord};
 
 /// How often the scheduler is asked about the cluster's jobs while start waits.
 const JOB_POLL: Duration = Duration::from_secs(1);
+
+/// How often the hosts of remote engines are asked whether they still run while start waits (a
+/// connection per host each time).
+const REMOTE_POLL: Duration = Duration::from_secs(3);
 
 /// A start in progress: what has been started so far, so it can be saved or rolled back.
 pub struct Launch<'a> {
@@ -39,6 +43,8 @@ pub struct Launch<'a> {
     pub registered: connection::RegisteredCount,
     last_job_poll: Option<Instant>,
     job_states: JobStates,
+    /// When the engines on other hosts were last asked whether they still run.
+    last_remote_check: Option<Instant>,
     reported: String,
     /// Engines the controller must have registered before start returns.
     target: usize,
@@ -60,6 +66,7 @@ impl<'a> Launch<'a> {
             jobs: Vec::new(),
             files: Vec::new(),
             env_removed: Vec::new(),
+            remote: Vec::new(),
         };
         let target = plan.n as usize;
         Launch {
@@ -71,6 +78,7 @@ impl<'a> Launch<'a> {
             registered: Default::default(),
             last_job_poll: None,
             job_states: Default::default(),
+            last_remote_check: None,
             reported: String::new(),
             target,
             base: None,
@@ -131,6 +139,7 @@ impl<'a> Launch<'a> {
             });
         }
         self.state.files.extend(launched.files.iter().cloned());
+        self.state.remote.extend(launched.remote.iter().cloned());
         if let Some(job) = &launched.job {
             self.state.env_removed = job.scheduler.env_removed();
             self.state.jobs.push(JobRecord {
@@ -235,6 +244,7 @@ impl<'a> Launch<'a> {
                 .into());
             }
         }
+        self.check_remote()?;
         self.poll_jobs(printer);
         if let Some((job, state)) = self.ended_job() {
             let log = self
@@ -246,6 +256,53 @@ impl<'a> Launch<'a> {
                 job.role, job.job_id
             ))
             .hint(job.job().scheduler.why_ended_hint(&job.job_id))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Fails when an engine on another host has exited (an engine that cannot import
+    /// ipyparallel there, say), with the end of its log fetched from the host; a host that does
+    /// not answer is asked again later.
+    fn check_remote(&mut self) -> Result<()> {
+        let hosts: Vec<RemoteHost> = self
+            .engine_sets
+            .iter()
+            .flat_map(|(_, set)| set.remote.iter().cloned())
+            .collect();
+        if hosts.is_empty()
+            || self
+                .last_remote_check
+                .is_some_and(|t| t.elapsed() < REMOTE_POLL)
+        {
+            return Ok(());
+        }
+        self.last_remote_check = Some(Instant::now());
+        for (host, check) in hosts.iter().zip(check_hosts(&hosts)) {
+            let Ok(up) = check else { continue };
+            let Some(i) = up.iter().position(|up| !up) else {
+                continue;
+            };
+            let process = &host.processes[i];
+            let tail = read_on(host, &process.log)
+                .map(|text| {
+                    let lines: Vec<&str> = text.lines().collect();
+                    lines[lines.len().saturating_sub(25)..].join("\n")
+                })
+                .unwrap_or_default();
+            let log = if tail.trim().is_empty() {
+                format!(" (its log `{}:{}` is empty)", host.host, process.log)
+            } else {
+                format!("; last lines of `{}:{}`:\n{tail}", host.host, process.log)
+            };
+            return Err(Failure::error(format!(
+                "engine process {} on host `{}` exited before registering{log}",
+                process.pid, host.host
+            ))
+            .hint(format!(
+                "check that `{} -m ipyparallel.engine` works on `{}` (`[ssh] python`)",
+                host.python, host.host
+            ))
             .into());
         }
         Ok(())

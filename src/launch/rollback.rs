@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::Launch;
 use crate::cluster_file;
 use crate::connection;
+use crate::launcher::stop_hosts;
 use crate::output::Printer;
 use crate::process;
 use crate::state;
@@ -21,6 +22,30 @@ impl Launch<'_> {
             .iter()
             .flat_map(|l| l.all().map(|p| p.pid))
             .collect();
+        let hosts: Vec<_> = launched.iter().flat_map(|l| l.remote.clone()).collect();
+        let mut keep_record = false;
+        for (host, stopped) in hosts
+            .iter()
+            .zip(stop_hosts(&hosts, Duration::from_secs(3), false))
+        {
+            match stopped {
+                Ok(stopped) if stopped.survivors.is_empty() => {}
+                Ok(stopped) => {
+                    printer.warn(format!(
+                        "on host `{}`, pids {:?} could not be stopped",
+                        host.host, stopped.survivors
+                    ));
+                    keep_record = true;
+                }
+                Err(err) => {
+                    printer.warn(format!(
+                        "cannot stop the engines on host `{}`: {err:#}; `rcluster stop` finishes the cleanup",
+                        host.host
+                    ));
+                    keep_record = true;
+                }
+            }
+        }
         let children = process::descendants(&pids);
         let outcome = process::terminate(&pids, Duration::from_secs(3));
         let orphans: Vec<i32> = children
@@ -48,7 +73,6 @@ impl Launch<'_> {
                 .filter(|id| !before.jobs.iter().any(|job| job.job_id == id)),
             None => self.jobs(),
         };
-        let mut keep_record = false;
         if !jobs.is_empty() {
             // As `stop` ends them: the engines exit gracefully and fast, and no job is recorded
             // FAILED because its batch shell ended on its own once its steps were signalled.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::Child;
 
 use anyhow::Result;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Scheduler;
@@ -22,6 +23,8 @@ pub enum Layout {
     ProcessPerEngine,
     /// A batch job.
     Job,
+    /// Processes on other hosts, one entry per engine (ipyparallel's `SSHEngineSetLauncher`).
+    Hosts,
 }
 
 /// What a backend started: processes on this host and/or a batch job, and files it wrote.
@@ -36,6 +39,8 @@ pub struct Launched {
     pub job: Option<SubmittedJob>,
     /// Files written for it besides its output (batch scripts), removed with the cluster.
     pub files: Vec<PathBuf>,
+    /// What it started on other hosts.
+    pub remote: Vec<RemoteHost>,
 }
 
 impl Launched {
@@ -47,12 +52,16 @@ impl Launched {
             helpers: Vec::new(),
             job: None,
             files: Vec::new(),
+            remote: Vec::new(),
         }
     }
 
     /// Nothing was started (yet).
     pub fn is_empty(&self) -> bool {
-        self.processes.is_empty() && self.helpers.is_empty() && self.job.is_none()
+        self.processes.is_empty()
+            && self.helpers.is_empty()
+            && self.job.is_none()
+            && self.remote.is_empty()
     }
 
     /// Its first process that is no longer running (reaped, so it does not linger).
@@ -96,11 +105,14 @@ impl Launched {
             }
             .to_json();
         }
+        if self.layout == Layout::Hosts {
+            return hosts_state(&self.remote, cluster_id, profile_dir);
+        }
         let first = self.processes.first();
         let pid = first.map_or(-1, |p| p.pid);
         let output = first.map(StartedProcess::output_str).unwrap_or_default();
         match self.layout {
-            Layout::Job => Value::Null,
+            Layout::Job | Layout::Hosts => Value::Null,
             Layout::ProcessPerEngine => {
                 let list: Vec<(i32, String)> = self
                     .processes
@@ -117,6 +129,86 @@ impl Launched {
             }
         }
     }
+}
+
+/// Processes a backend started on another host, and what it left there.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RemoteHost {
+    /// How the host is reached ([`super::Remote::name`]: `ssh`).
+    pub via: String,
+    /// The host as the user named it (an ssh alias).
+    pub host: String,
+    /// The engine set these processes belong to.
+    #[serde(default)]
+    pub set_id: String,
+    /// The command that reaches it, before the host name (`ssh -o BatchMode=yes ...`).
+    pub command: Vec<String>,
+    /// The Python the engines run on it.
+    pub python: String,
+    /// The profile directory the engines use there.
+    pub profile_dir: String,
+    pub processes: Vec<RemoteProcess>,
+    /// Files copied there, removed when the cluster stops.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// A directory created there for this cluster (copies and logs), removed with the logs.
+    #[serde(default)]
+    pub dir: Option<String>,
+}
+
+/// A process on another host.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RemoteProcess {
+    pub pid: i32,
+    /// `/proc/<pid>/stat` field 22 there (0 where it could not be read).
+    pub start_time: u64,
+    /// Its output, a path on that host.
+    pub log: String,
+}
+
+/// ipyparallel's `SSHEngineSetLauncher.to_dict()`: one `SSHEngineLauncher` dict per engine,
+/// keyed `host/i`, so `Cluster.from_file` can load the cluster.
+fn hosts_state(hosts: &[RemoteHost], cluster_id: &str, profile_dir: &str) -> Value {
+    let launcher = |host: &RemoteHost, pid: i32, log: &str| {
+        let (ssh_cmd, ssh_args) = match host.command.split_first() {
+            Some((cmd, args)) => (cmd.as_str(), args),
+            None => ("ssh", &[][..]),
+        };
+        serde_json::json!({
+            "profile_dir": profile_dir,
+            "cluster_id": cluster_id,
+            "state": "running",
+            "pid": pid,
+            "output_file": log,
+            "ssh_cmd": [ssh_cmd],
+            "ssh_args": ssh_args,
+            "scp_cmd": ["scp"],
+            "scp_args": [],
+            "hostname": host.host,
+            "user": "",
+            "remote_output_file": log,
+            "remote_profile_dir": host.profile_dir,
+            "remote_python": host.python,
+            "n": 1,
+        })
+    };
+    let mut engines = serde_json::Map::new();
+    for host in hosts {
+        for (i, process) in host.processes.iter().enumerate() {
+            engines.insert(
+                format!("{}/{i}", host.host),
+                launcher(host, process.pid, &process.log),
+            );
+        }
+    }
+    let mut state = match hosts.first() {
+        Some(first) => launcher(first, -1, ""),
+        None => serde_json::json!({"profile_dir": profile_dir, "cluster_id": cluster_id}),
+    };
+    state["hostname"] = Value::from("");
+    state["n"] = Value::from(engines.len());
+    state["engines"] = Value::Object(engines);
+    state
 }
 
 /// A batch job a backend submitted.
@@ -200,6 +292,52 @@ mod tests {
         let state = launched.state("c", "/p");
         assert_eq!(state["pid"], -1);
         assert_eq!(state["engines"]["0"]["pid"], 42);
+    }
+
+    #[test]
+    fn remote_engines_are_recorded_as_ipyparallels_ssh_launcher_records_them() {
+        let mut launched = Launched::new("ssh", Layout::Hosts);
+        launched.remote.push(RemoteHost {
+            via: "ssh".into(),
+            host: "node1".into(),
+            set_id: "s1".into(),
+            command: vec!["ssh".into(), "-o".into(), "BatchMode=yes".into()],
+            python: "/py".into(),
+            profile_dir: "/p".into(),
+            processes: vec![
+                RemoteProcess {
+                    pid: 7,
+                    start_time: 1,
+                    log: "/p/log/a.log".into(),
+                },
+                RemoteProcess {
+                    pid: 8,
+                    start_time: 2,
+                    log: "/p/log/b.log".into(),
+                },
+            ],
+            files: vec![],
+            dir: None,
+        });
+        let state = launched.state("c", "/p");
+        assert_eq!(state["n"], 2);
+        assert_eq!(state["pid"], -1);
+        let engine = &state["engines"]["node1/1"];
+        assert_eq!(engine["pid"], 8);
+        assert_eq!(engine["hostname"], "node1");
+        assert_eq!(engine["ssh_cmd"], serde_json::json!(["ssh"]));
+        assert_eq!(
+            engine["ssh_args"],
+            serde_json::json!(["-o", "BatchMode=yes"])
+        );
+        assert_eq!(engine["remote_output_file"], "/p/log/b.log");
+        // Remote pids are never taken for processes of this host.
+        let entry = crate::cluster_file::LauncherEntry {
+            class: "ssh".into(),
+            state: state.as_object().unwrap().clone(),
+        };
+        assert!(entry.processes().is_empty());
+        assert!(entry.output_files().is_empty());
     }
 
     #[test]

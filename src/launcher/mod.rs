@@ -14,10 +14,13 @@ pub mod fork;
 mod launched;
 pub mod local;
 pub mod mpi;
+mod remote;
 mod scheduler;
 pub mod slurm;
+pub mod ssh;
 
-pub use launched::{Launched, Layout, StartedProcess, SubmittedJob};
+pub use launched::{Launched, Layout, RemoteHost, RemoteProcess, StartedProcess, SubmittedJob};
+pub use remote::{HostStopped, Remote, check_hosts, read_on, stop_hosts};
 pub use scheduler::{JobInfo, JobRef, JobStates, Jobs, Phase, Scheduler};
 
 use std::path::{Path, PathBuf};
@@ -45,6 +48,7 @@ pub fn engine_backend(setting: EngineLauncher) -> &'static dyn EngineBackend {
         EngineLauncher::Mpi => &mpi::Mpi,
         EngineLauncher::Slurm => &slurm::SlurmEngines { mpi: false },
         EngineLauncher::SlurmMpi => &slurm::SlurmEngines { mpi: true },
+        EngineLauncher::Ssh => &ssh::SshEngines,
     }
 }
 
@@ -79,12 +83,21 @@ const CONTROLLER_SETTINGS: [ControllerLauncher; 3] = [
 ];
 
 /// Every engine setting, in the order `engines add` tries them for a cluster file's class.
-const ENGINE_SETTINGS: [EngineLauncher; 4] = [
+const ENGINE_SETTINGS: [EngineLauncher; 5] = [
     EngineLauncher::Local,
     EngineLauncher::Mpi,
     EngineLauncher::Slurm,
     EngineLauncher::SlurmMpi,
+    EngineLauncher::Ssh,
 ];
+
+/// Every way of reaching processes on other hosts (recorded as [`RemoteHost::via`]).
+pub const REMOTES: [&dyn Remote; 1] = [&ssh::Ssh];
+
+/// The way recorded as `via`, if this rcluster knows it.
+pub fn remote(via: &str) -> Option<&'static dyn Remote> {
+    REMOTES.into_iter().find(|r| r.name() == via)
+}
 
 /// Every batch scheduler; the first is the one for jobs whose records name none (state files
 /// written before schedulers were recorded, and clusters started by ipcluster).
@@ -250,6 +263,12 @@ pub trait EngineBackend: Sync {
     fn splits(&self) -> bool {
         false
     }
+    /// The number of engines when neither `-n` nor `[engines] n` gives one (`None`: one per
+    /// CPU of this machine); an error when the settings cannot start any.
+    fn default_n(&self, config: &ProfileConfig) -> Result<Option<u32>> {
+        let _ = config;
+        Ok(None)
+    }
     /// The batch script it submits for a set, for backends that submit one.
     fn script(&self, spec: &EngineSetSpec) -> Option<Result<Script>> {
         let _ = spec;
@@ -298,7 +317,11 @@ mod tests {
             find("local", EngineLauncher::Mpi),
             Some(EngineLauncher::Local)
         );
-        assert_eq!(find("ssh", EngineLauncher::Local), None);
+        assert_eq!(
+            find("ssh", EngineLauncher::Local),
+            Some(EngineLauncher::Ssh)
+        );
+        assert_eq!(find("pbs", EngineLauncher::Local), None);
     }
 
     #[test]

@@ -382,3 +382,30 @@ pub fn recorded_jobs(env: &Env, profile: &str, id: &str) -> Vec<String> {
     walk(&doc, &mut jobs);
     jobs
 }
+
+/// The SSH lab's ssh client config (scripts/ssh-lab/ssh-up.sh), if the lab answers. When the run
+/// asked for it (`RCLUSTER_REQUIRE_SSH=1`, as `scripts/test.sh` sets it) a missing lab fails the
+/// test instead of skipping it.
+pub fn ssh_lab() -> Option<PathBuf> {
+    let config = std::env::var_os("RCLUSTER_SSH_LAB_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/ssh-lab/ssh_config"));
+    let ok = config.exists()
+        && std::process::Command::new("ssh")
+            .arg("-F")
+            .arg(&config)
+            .args(["lab1", "true"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+    if !ok {
+        assert!(
+            std::env::var_os("RCLUSTER_REQUIRE_SSH").is_none(),
+            "the SSH lab is required (RCLUSTER_REQUIRE_SSH is set) but `ssh -F {} lab1 true` fails: run scripts/ssh-lab/ssh-up.sh",
+            config.display()
+        );
+        eprintln!("skipped: no SSH lab (scripts/ssh-lab/ssh-up.sh)");
+        return None;
+    }
+    Some(config)
+}

@@ -11,6 +11,7 @@ mod files;
 mod mpi;
 mod python;
 mod slurm;
+mod ssh;
 mod templates;
 
 use std::io::IsTerminal;
@@ -26,7 +27,7 @@ use crate::settings::ProfileConfig;
 use check::{Check, Context, Group, Status};
 
 /// The groups that run after the Python checks, in the order they are listed.
-const GROUPS: &[Group] = &[mpi::GROUP, slurm::GROUP, templates::GROUP];
+const GROUPS: &[Group] = &[mpi::GROUP, slurm::GROUP, ssh::GROUP, templates::GROUP];
 
 pub fn run(global: &GlobalArgs, args: &DoctorArgs, printer: Printer) -> Result<()> {
     let profile = Profile::from_args(global)?;
