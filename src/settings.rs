@@ -366,6 +366,18 @@ mod tests {
     }
 
     #[test]
+    fn engine_start_defaults_to_exec_and_names_its_values() {
+        let cfg = ProfileConfig::parse("[engines]\n", Path::new("x")).unwrap();
+        assert_eq!(cfg.engines.start, EngineStart::Exec);
+        let cfg = ProfileConfig::parse("[engines]\nstart = \"fork\"\n", Path::new("x")).unwrap();
+        assert_eq!(cfg.engines.start, EngineStart::Fork);
+        let err = ProfileConfig::parse("[engines]\nstart = \"spawn\"\n", Path::new("x"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected `exec` or `fork`"), "{err}");
+    }
+
+    #[test]
     fn line_column_counts_from_one() {
         assert_eq!(line_column("ab\ncd", 4), (2, 2));
         assert_eq!(line_column("", 0), (1, 1));
