@@ -329,7 +329,7 @@ _rcluster() {
                     return 0
                     ;;
                 --engines)
-                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi ssh" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi sge ssh" -- "${cur}"))
                     return 0
                     ;;
                 --engine-start)
@@ -935,7 +935,7 @@ _rcluster() {
             fi
             case "${prev}" in
                 --preset)
-                    COMPREPLY=($(compgen -W "local mpi slurm rocket" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm rocket sge" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -1205,11 +1205,11 @@ _rcluster() {
                     return 0
                     ;;
                 --controller)
-                    COMPREPLY=($(compgen -W "local mpi slurm" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm sge" -- "${cur}"))
                     return 0
                     ;;
                 --engines)
-                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi ssh" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi sge ssh" -- "${cur}"))
                     return 0
                     ;;
                 --engine-start)

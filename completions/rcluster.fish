@@ -50,11 +50,13 @@ complete -c rcluster -n "__fish_rcluster_using_subcommand start" -s n -l n -d 'N
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l cluster-id -d 'Cluster id (default: `<unix-seconds>-<4 random chars>`, as `ipp.Cluster` makes it); `--cluster-id \'\'` is the empty id of plain `ipcluster start`' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l controller -d 'How to start the controller (overrides `[controller] launcher`)' -r -f -a "local\t'A process on this machine'
 mpi\t'`mpiexec -n 1` on this machine'
-slurm\t'A Slurm batch job'"
+slurm\t'A Slurm batch job'
+sge\t'A Grid Engine batch job (`qsub`)'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l engines -d 'How to start the engines (overrides `[engines] launcher`)' -r -f -a "local\t'One process per engine on this machine'
 mpi\t'`mpiexec -n N` on this machine; engine ids are MPI ranks'
 slurm\t'A Slurm batch job running `srun` (one engine per task)'
 slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'
+sge\t'A Grid Engine array job (`qsub -t 1-N`), one engine per task'
 ssh\t'Processes on the `[ssh] hosts`, started over ssh'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l engine-start -d 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`)' -r -f -a "exec\t'Each engine is a new Python, as ipcluster starts it'
 fork\t'One Python imports the engine once and forks every engine (local and built-in Slurm engines)'"
@@ -129,6 +131,7 @@ complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_se
 mpi\t'`mpiexec -n N` on this machine; engine ids are MPI ranks'
 slurm\t'A Slurm batch job running `srun` (one engine per task)'
 slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'
+sge\t'A Grid Engine array job (`qsub -t 1-N`), one engine per task'
 ssh\t'Processes on the `[ssh] hosts`, started over ssh'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l engine-start -d 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`)' -r -f -a "exec\t'Each engine is a new Python, as ipcluster starts it'
 fork\t'One Python imports the engine once and forks every engine (local and built-in Slurm engines)'"
@@ -266,7 +269,8 @@ complete -c rcluster -n "__fish_rcluster_using_subcommand profile; and not __fis
 complete -c rcluster -n "__fish_rcluster_using_subcommand profile; and __fish_seen_subcommand_from create" -l preset -d 'Preset to start from' -r -f -a "local\t'Controller and engines as processes on this machine'
 mpi\t'Engines started with `mpiexec`, so engine ids equal MPI ranks'
 slurm\t'Controller and engines as Slurm jobs'
-rocket\t'Slurm on the University of Tartu\'s Rocket cluster'"
+rocket\t'Slurm on the University of Tartu\'s Rocket cluster'
+sge\t'Controller and engines as Grid Engine jobs'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand profile; and __fish_seen_subcommand_from create" -l profile -d 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand profile; and __fish_seen_subcommand_from create" -l profile-dir -d 'Profile directory to use instead of a named profile' -r -F
 complete -c rcluster -n "__fish_rcluster_using_subcommand profile; and __fish_seen_subcommand_from create" -l color -d 'When to use colors' -r -f -a "auto\t''

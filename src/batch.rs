@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::error::Failure;
-use crate::settings::SlurmConfig;
+use crate::settings::{SgeConfig, SlurmConfig};
 use crate::shell;
 use crate::template::{self, Context, Value, slurm::SlurmOptions};
 
@@ -80,7 +80,8 @@ pub struct ScriptRequest<'a> {
     pub program_args: &'a [String],
     /// The environment ipyparallel would give the job (`environment_json`).
     pub env: &'a [(String, String)],
-    pub slurm: &'a SlurmConfig,
+    /// The settings of the scheduler the script is for.
+    pub settings: BatchSettings<'a>,
     /// The template file named in settings or on the command line, if any.
     pub template: Option<&'a str>,
     /// Which built-in template to use when none is named.
@@ -89,6 +90,54 @@ pub struct ScriptRequest<'a> {
     pub cli_vars: &'a [(String, String)],
     /// `{fork_program}`: the command that forks this node's engines (fork start), if any.
     pub fork_program: Option<&'a str>,
+}
+
+/// The scheduler settings a script is rendered with: they give `{queue}`, `{options}`,
+/// `{prologue}` and the directive lines added to built-in templates.
+#[derive(Debug, Clone, Copy)]
+pub enum BatchSettings<'a> {
+    Slurm(&'a SlurmConfig),
+    Sge(&'a SgeConfig),
+}
+
+impl<'a> BatchSettings<'a> {
+    /// What starts a directive line (`#SBATCH`, `#$`).
+    fn prefix(self) -> &'static str {
+        match self {
+            BatchSettings::Slurm(_) => "#SBATCH",
+            BatchSettings::Sge(_) => "#$",
+        }
+    }
+
+    fn queue(self) -> Option<&'a str> {
+        match self {
+            BatchSettings::Slurm(slurm) => slurm.partition.as_deref(),
+            BatchSettings::Sge(sge) => sge.queue.as_deref(),
+        }
+    }
+
+    fn directives(self) -> &'a [String] {
+        match self {
+            BatchSettings::Slurm(slurm) => &slurm.directives,
+            BatchSettings::Sge(sge) => &sge.directives,
+        }
+    }
+
+    fn prologue(self) -> &'a [String] {
+        match self {
+            BatchSettings::Slurm(slurm) => &slurm.prologue,
+            BatchSettings::Sge(sge) => &sge.prologue,
+        }
+    }
+
+    /// A `directives` entry without the prefix a user may have written.
+    fn directive_option(self, directive: &str) -> &str {
+        let directive = directive.trim();
+        directive
+            .strip_prefix(self.prefix())
+            .map(str::trim)
+            .unwrap_or(directive)
+    }
 }
 
 /// rcluster's built-in templates.
@@ -100,6 +149,8 @@ pub enum Builtin {
     SlurmMpiEngines,
     /// One engine forker per node (`srun --ntasks-per-node=1 {fork_program}`).
     SlurmForkEngines,
+    SgeController,
+    SgeEngines,
 }
 
 /// A rendered script and what it came from.
@@ -116,32 +167,24 @@ fn literal(text: &str) -> String {
     text.replace('{', "{{").replace('}', "}}")
 }
 
-/// A `[slurm] directives` entry without the `#SBATCH` prefix a user may have written.
-fn directive_option(directive: &str) -> &str {
-    let directive = directive.trim();
-    directive
-        .strip_prefix("#SBATCH")
-        .map(str::trim)
-        .unwrap_or(directive)
-}
-
-/// Adds rcluster's extras to a built-in template: `[slurm] directives` as `#SBATCH` lines after
-/// the others, `[slurm] prologue` lines just before the program line (the last line).
-fn add_directives_and_prologue(template: &str, slurm: &SlurmConfig) -> String {
+/// Adds rcluster's extras to a built-in template: the `directives` as directive lines after
+/// the others, the `prologue` lines just before the program line (the last line).
+fn add_directives_and_prologue(template: &str, settings: BatchSettings) -> String {
+    let prefix = settings.prefix();
     let mut lines: Vec<String> = template.lines().map(str::to_string).collect();
     let last_directive = lines
         .iter()
-        .rposition(|l| l.starts_with("#SBATCH"))
+        .rposition(|l| l.starts_with(prefix))
         .unwrap_or(0);
-    for (i, directive) in slurm.directives.iter().enumerate() {
-        let directive = directive_option(directive);
+    for (i, directive) in settings.directives().iter().enumerate() {
+        let directive = settings.directive_option(directive);
         lines.insert(
             last_directive + 1 + i,
-            format!("#SBATCH {}", literal(directive)),
+            format!("{prefix} {}", literal(directive)),
         );
     }
     let program_line = lines.len().saturating_sub(1);
-    for (i, line) in slurm.prologue.iter().enumerate() {
+    for (i, line) in settings.prologue().iter().enumerate() {
         lines.insert(program_line + i, literal(line));
     }
     let mut out = lines.join("\n");
@@ -156,11 +199,11 @@ impl ScriptRequest<'_> {
     /// `[vars]`, then `--var`, each overriding the one before.
     pub fn context(&self) -> Result<Context> {
         let mut ctx = Context::new();
-        let slurm = self.slurm;
+        let settings = self.settings;
         ctx.insert("n".into(), Value::Int(i64::from(self.n)));
         ctx.insert(
             "queue".into(),
-            Value::from(slurm.partition.clone().unwrap_or_default()),
+            Value::from(settings.queue().unwrap_or_default()),
         );
         ctx.insert(
             "profile_dir".into(),
@@ -182,27 +225,32 @@ impl ScriptRequest<'_> {
             "environment_json".into(),
             Value::from(python_json_dumps(self.env)),
         );
-        if let Some(account) = &slurm.account {
-            ctx.insert("account".into(), Value::from(account.clone()));
+        if let BatchSettings::Slurm(slurm) = settings {
+            if let Some(account) = &slurm.account {
+                ctx.insert("account".into(), Value::from(account.clone()));
+            }
+            if let Some(qos) = &slurm.qos {
+                ctx.insert("qos".into(), Value::from(qos.clone()));
+            }
+            if let Some(time) = &slurm.time {
+                ctx.insert("timelimit".into(), Value::from(time.clone()));
+            }
         }
-        if let Some(qos) = &slurm.qos {
-            ctx.insert("qos".into(), Value::from(qos.clone()));
-        }
-        if let Some(time) = &slurm.time {
-            ctx.insert("timelimit".into(), Value::from(time.clone()));
-        }
-        if !slurm.directives.is_empty() {
-            let lines: Vec<String> = slurm
-                .directives
+        if !settings.directives().is_empty() {
+            let lines: Vec<String> = settings
+                .directives()
                 .iter()
-                .map(|d| format!("#SBATCH {}", directive_option(d)))
+                .map(|d| format!("{} {}", settings.prefix(), settings.directive_option(d)))
                 .collect();
             ctx.insert("options".into(), Value::from(lines.join("\n")));
         }
         if let Some(program) = self.fork_program {
             ctx.insert("fork_program".into(), Value::from(program.to_string()));
         }
-        ctx.insert("prologue".into(), Value::from(slurm.prologue.join("\n")));
+        ctx.insert(
+            "prologue".into(),
+            Value::from(settings.prologue().join("\n")),
+        );
         for (key, value) in self.vars {
             let value = Value::from_toml(value).ok_or_else(|| {
                 Failure::error(format!(
@@ -227,26 +275,52 @@ impl ScriptRequest<'_> {
             // As ipcluster: a user's template is used exactly as written.
             return Ok((text, TemplateSource::File(path)));
         }
-        let (base, name) = match self.builtin {
-            Builtin::SlurmController => (
-                template::slurm::DEFAULT_CONTROLLER,
-                "slurm-controller.sbatch",
+        let (with_options, name) = match (self.builtin, self.settings) {
+            (Builtin::SgeController, settings) => (
+                template::sge::insert_default_options(
+                    template::sge::DEFAULT_CONTROLLER,
+                    settings.queue(),
+                ),
+                "sge-controller.sh",
             ),
-            Builtin::SlurmEngines => (template::slurm::DEFAULT_ENGINE, "slurm-engine.sbatch"),
-            Builtin::SlurmMpiEngines => (DEFAULT_MPI_ENGINE, "slurm-mpi-engine.sbatch"),
-            Builtin::SlurmForkEngines => (DEFAULT_FORK_ENGINE, "slurm-fork-engine.sbatch"),
+            (Builtin::SgeEngines, settings) => (
+                template::sge::insert_default_options(
+                    template::sge::DEFAULT_ENGINE,
+                    settings.queue(),
+                ),
+                "sge-engine.sh",
+            ),
+            (builtin, settings) => {
+                let (base, name) = match builtin {
+                    Builtin::SlurmEngines => {
+                        (template::slurm::DEFAULT_ENGINE, "slurm-engine.sbatch")
+                    }
+                    Builtin::SlurmMpiEngines => (DEFAULT_MPI_ENGINE, "slurm-mpi-engine.sbatch"),
+                    Builtin::SlurmForkEngines => (DEFAULT_FORK_ENGINE, "slurm-fork-engine.sbatch"),
+                    _ => (
+                        template::slurm::DEFAULT_CONTROLLER,
+                        "slurm-controller.sbatch",
+                    ),
+                };
+                let slurm = match settings {
+                    BatchSettings::Slurm(slurm) => Some(slurm),
+                    BatchSettings::Sge(_) => None,
+                };
+                let options = SlurmOptions {
+                    queue: settings.queue(),
+                    account: slurm.and_then(|s| s.account.as_deref()),
+                    qos: slurm.and_then(|s| s.qos.as_deref()),
+                    timelimit: slurm.and_then(|s| s.time.as_deref()),
+                    output_file: true,
+                };
+                (
+                    template::slurm::insert_default_options(base, &options),
+                    name,
+                )
+            }
         };
-        let slurm = self.slurm;
-        let options = SlurmOptions {
-            queue: slurm.partition.as_deref(),
-            account: slurm.account.as_deref(),
-            qos: slurm.qos.as_deref(),
-            timelimit: slurm.time.as_deref(),
-            output_file: true,
-        };
-        let with_options = template::slurm::insert_default_options(base, &options);
         Ok((
-            add_directives_and_prologue(&with_options, slurm),
+            add_directives_and_prologue(&with_options, self.settings),
             TemplateSource::Builtin(name),
         ))
     }
@@ -341,7 +415,7 @@ mod tests {
         };
         let out = add_directives_and_prologue(
             "#!/bin/sh\n#SBATCH --ntasks=1\nsrun {program_and_args}\n",
-            &slurm,
+            BatchSettings::Slurm(&slurm),
         );
         assert_eq!(
             out,

@@ -454,7 +454,13 @@ impl ValueEnum for Role {
 
 impl ValueEnum for Preset {
     fn value_variants<'a>() -> &'a [Self] {
-        &[Preset::Local, Preset::Mpi, Preset::Slurm, Preset::Rocket]
+        &[
+            Preset::Local,
+            Preset::Mpi,
+            Preset::Slurm,
+            Preset::Rocket,
+            Preset::Sge,
+        ]
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
@@ -472,6 +478,7 @@ impl ValueEnum for Preset {
                 "rocket",
                 "Slurm on the University of Tartu's Rocket cluster",
             ),
+            Preset::Sge => ("sge", "Controller and engines as Grid Engine jobs"),
         };
         Some(PossibleValue::new(name).help(help))
     }
@@ -483,6 +490,7 @@ impl ValueEnum for ControllerLauncher {
             ControllerLauncher::Local,
             ControllerLauncher::Mpi,
             ControllerLauncher::Slurm,
+            ControllerLauncher::Sge,
         ]
     }
 
@@ -491,6 +499,7 @@ impl ValueEnum for ControllerLauncher {
             ControllerLauncher::Local => "A process on this machine",
             ControllerLauncher::Mpi => "`mpiexec -n 1` on this machine",
             ControllerLauncher::Slurm => "A Slurm batch job",
+            ControllerLauncher::Sge => "A Grid Engine batch job (`qsub`)",
         };
         Some(PossibleValue::new(self.name()).help(help))
     }
@@ -503,6 +512,7 @@ impl ValueEnum for EngineLauncher {
             EngineLauncher::Mpi,
             EngineLauncher::Slurm,
             EngineLauncher::SlurmMpi,
+            EngineLauncher::Sge,
             EngineLauncher::Ssh,
         ]
     }
@@ -515,6 +525,7 @@ impl ValueEnum for EngineLauncher {
             EngineLauncher::SlurmMpi => {
                 "A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks"
             }
+            EngineLauncher::Sge => "A Grid Engine array job (`qsub -t 1-N`), one engine per task",
             EngineLauncher::Ssh => "Processes on the `[ssh] hosts`, started over ssh",
         };
         Some(PossibleValue::new(self.name()).help(help))

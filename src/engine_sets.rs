@@ -90,7 +90,8 @@ fn set_state(piece: &Piece, asked: bool, job: Option<&JobInfo>) -> SetState {
             Some(info) => match info.phase {
                 Phase::Pending => SetState::Pending,
                 Phase::Running | Phase::Active => SetState::Running,
-                Phase::Ended => SetState::Dead,
+                // A job held in an error state never runs; `engines stop` still deletes it.
+                Phase::Ended | Phase::Failed => SetState::Dead,
             },
         };
     }

@@ -24,6 +24,8 @@ pub enum Preset {
     Slurm,
     /// Slurm on the University of Tartu's Rocket cluster
     Rocket,
+    /// Controller and engines as Grid Engine jobs
+    Sge,
 }
 
 impl Preset {
@@ -33,6 +35,7 @@ impl Preset {
             Preset::Mpi => include_str!("../profiles/mpi.toml"),
             Preset::Slurm => include_str!("../profiles/slurm.toml"),
             Preset::Rocket => include_str!("../profiles/rocket.toml"),
+            Preset::Sge => include_str!("../profiles/sge.toml"),
         }
     }
 }

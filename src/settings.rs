@@ -19,6 +19,8 @@ pub enum ControllerLauncher {
     Mpi,
     /// A Slurm batch job
     Slurm,
+    /// A Grid Engine batch job (`qsub`)
+    Sge,
 }
 
 /// How the engines are started.
@@ -34,6 +36,8 @@ pub enum EngineLauncher {
     Slurm,
     /// A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks
     SlurmMpi,
+    /// A Grid Engine array job (`qsub -t 1-N`), one engine per task
+    Sge,
     /// Processes on the `[ssh] hosts`, started over ssh
     Ssh,
 }
@@ -64,6 +68,7 @@ impl ControllerLauncher {
             ControllerLauncher::Local => "local",
             ControllerLauncher::Mpi => "mpi",
             ControllerLauncher::Slurm => "slurm",
+            ControllerLauncher::Sge => "sge",
         }
     }
 }
@@ -75,6 +80,7 @@ impl EngineLauncher {
             EngineLauncher::Mpi => "mpi",
             EngineLauncher::Slurm => "slurm",
             EngineLauncher::SlurmMpi => "slurm-mpi",
+            EngineLauncher::Sge => "sge",
             EngineLauncher::Ssh => "ssh",
         }
     }
@@ -94,6 +100,8 @@ pub struct ProfileConfig {
     pub mpi: MpiConfig,
     #[serde(default)]
     pub slurm: SlurmConfig,
+    #[serde(default)]
+    pub sge: SgeConfig,
     #[serde(default)]
     pub ssh: SshConfig,
     /// Extra template variables, available as `{name}` in batch templates.
@@ -180,6 +188,21 @@ pub struct SlurmConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
     /// Extra `#SBATCH` lines (without the `#SBATCH` prefix), e.g. `"--mem=4G"`.
+    #[serde(default)]
+    pub directives: Vec<String>,
+    /// Shell lines run before the program, e.g. `module load ...`.
+    #[serde(default)]
+    pub prologue: Vec<String>,
+}
+
+/// `[sge]`: how Grid Engine jobs are submitted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SgeConfig {
+    /// The queue (`#$ -q`); Grid Engine picks one when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// Extra `#$` lines (without the `#$` prefix), e.g. `"-l h_vmem=4G"`.
     #[serde(default)]
     pub directives: Vec<String>,
     /// Shell lines run before the program, e.g. `module load ...`.

@@ -5,7 +5,7 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::{Env, mpi_available, slurm_available, venv_python};
+use common::{Env, mpi_available, sge_available, slurm_available, venv_python};
 use predicates::prelude::*;
 
 /// The line of check `name` in doctor's text output (`✓ python …`).
@@ -289,6 +289,51 @@ fn slurm_profile_checks_commands_controller_and_templates() {
 }
 
 #[test]
+fn sge_profile_checks_commands_cell_qmaster_and_templates() {
+    if !sge_available() {
+        return;
+    }
+    let env = Env::new();
+    env.rcluster()
+        .args(["profile", "create", "g", "--preset", "sge"])
+        .assert()
+        .success();
+    let (code, stdout, stderr) = doctor(&env, &["--profile", "g"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(line(&stdout, "sge commands").starts_with("✓ "), "{stdout}");
+    assert!(line(&stdout, "sge cell").starts_with("✓ "), "{stdout}");
+    assert!(
+        line(&stdout, "sge qmaster").starts_with("✓ sge qmaster       `qstat` answers"),
+        "{stdout}"
+    );
+    assert!(
+        line(&stdout, "templates").contains("engines from built-in template `sge-engine.sh`"),
+        "{stdout}"
+    );
+    assert!(
+        line(&stdout, "slurm commands").starts_with("- "),
+        "{stdout}"
+    );
+
+    // A cell that does not exist fails the cell check, and says what to do.
+    let out = env
+        .rcluster()
+        .args(["doctor", "--profile", "g"])
+        .env("SGE_ROOT", env.dir.path())
+        .env("SGE_CELL", "nocell")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let cell = line(&stdout, "sge cell");
+    assert!(
+        cell.starts_with("✗ ") && cell.contains("cell `nocell`") && cell.contains("act_qmaster"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("settings.sh"), "{stdout}");
+}
+
+#[test]
 fn slurm_template_that_is_missing_fails_even_without_slurm() {
     let env = Env::new();
     env.create_slurm_profile("s");
@@ -424,6 +469,9 @@ fn json_lists_every_check() {
             "mpiexec",
             "slurm commands",
             "slurm controller",
+            "sge commands",
+            "sge cell",
+            "sge qmaster",
             "ssh hosts",
             "templates",
             "security"

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use rcluster::template::sge;
 use rcluster::template::slurm::{self, SlurmOptions};
 use rcluster::template::{Context, Value, render};
 use serde_json::Value as Json;
@@ -238,6 +239,44 @@ fn slurm_cases() -> Vec<Json> {
         Ok(Json::Array(cases)) => cases,
         other => panic!("slurm_cases.json must be a list: {other:?}"),
     }
+}
+
+/// Grid Engine's built-in templates get ipcluster's lines in ipcluster's order, except the
+/// output lines: ipcluster inherits PBS's `#PBS -j oe` / `#PBS -o`, which Grid Engine ignores,
+/// and rcluster writes them as `#$` lines.
+#[test]
+fn grid_engine_insertions_match_ipyparallel_but_for_the_output_lines() {
+    let report = python_report();
+    let theirs = report["sge"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no Grid Engine results from Python"));
+    let cases = slurm_cases();
+    assert_eq!(cases.len(), theirs.len());
+    let ctx = context();
+    let mut compared = 0;
+    for (case, expected) in cases.iter().zip(theirs) {
+        // rcluster's jobs always have an output file.
+        if case["output_file"].as_bool() == Some(false) {
+            continue;
+        }
+        for (role, default) in [
+            ("controller", sge::DEFAULT_CONTROLLER),
+            ("engine", sge::DEFAULT_ENGINE),
+        ] {
+            let ours = sge::insert_default_options(default, case["queue"].as_str());
+            let want = expected[role].as_str().unwrap_or_default().replace(
+                "#PBS -j oe\n#PBS -o {output_file}",
+                "#$ -j y\n#$ -o {output_file}",
+            );
+            assert_eq!(ours, want, "{role} template for {case}");
+            assert!(
+                render(&ours, &ctx).is_ok(),
+                "{role} template for {case} does not render"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 6, "only {compared} cases compared");
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod local;
 mod merge;
 mod mpi;
 mod python;
+mod sge;
 mod slurm;
 mod ssh;
 
@@ -41,10 +42,11 @@ struct Family {
 
 /// The families, asked in this order (the traits every launcher class has come last); the
 /// launchers are listed in this order when a name is unknown.
-const FAMILIES: [Family; 5] = [
+const FAMILIES: [Family; 6] = [
     local::FAMILY,
     mpi::FAMILY,
     slurm::FAMILY,
+    sge::FAMILY,
     ssh::FAMILY,
     cluster::FAMILY,
 ];
@@ -350,6 +352,7 @@ fn key_order(key: &str) -> usize {
         "command",
         "mpiexec",
         "partition",
+        "queue",
         "account",
         "qos",
         "time",
@@ -372,6 +375,7 @@ fn table_order(table: &str) -> usize {
         "engines",
         "mpi",
         "slurm",
+        "sge",
         "ssh",
         "vars",
     ]
@@ -456,6 +460,11 @@ mod tests {
                 "ipyparallel.apps.launcher.LocalEngineSetLauncher",
                 Some("local"),
             ),
+            ("sge", Some("sge")),
+            (
+                "ipyparallel.cluster.launcher.SGEEngineSetLauncher",
+                Some("sge"),
+            ),
             ("PBS", None),
             ("SSHEngineSetLauncher", Some("ssh")),
             ("SSHProxyEngineSetLauncher", None),
@@ -532,7 +541,7 @@ mod tests {
         let why: Vec<&str> = import.skipped.iter().map(|s| s.why.as_str()).collect();
         assert_eq!(
             why,
-            ["rcluster has no `PBS` launcher (it has local, mpi, slurm and ssh)"]
+            ["rcluster has no `PBS` launcher (it has local, mpi, slurm, sge and ssh)"]
         );
     }
 }

@@ -18,7 +18,7 @@ use crate::connection;
 use crate::error::Failure;
 use crate::ids;
 use crate::interrupt;
-use crate::launcher::{JobStates, Jobs, Launched, RemoteHost, check_hosts, read_on};
+use crate::launcher::{JobStates, Jobs, Launched, Phase, RemoteHost, check_hosts, read_on};
 use crate::output::Printer;
 use crate::plan::{EngineConnection, Plan};
 use crate::process;
@@ -102,6 +102,7 @@ impl<'a> Launch<'a> {
     pub fn run(&mut self, no_wait: bool, timeout: Duration, printer: &Printer) -> Result<()> {
         let deadline = self.started_at + timeout;
         self.remove_stale_controller_files()?;
+        self.check_scripts()?;
         self.start_controller(printer)?;
         // Engines start now and wait for the connection file rcluster publishes below.
         self.start_engines(EngineConnection::UrlFile, printer)?;
@@ -110,6 +111,28 @@ impl<'a> Launch<'a> {
         crate::fsutil::write_atomic(&url_file, engine_info.as_bytes(), 0o600)?;
         if !no_wait {
             self.wait_for_engines(deadline, timeout, printer)?;
+        }
+        Ok(())
+    }
+
+    /// Renders every batch script before anything is submitted, so that a template error (a
+    /// typo, an unknown variable) fails the start with nothing to roll back, rather than after
+    /// the controller's job was already queued.
+    fn check_scripts(&self) -> Result<()> {
+        let spec = self.plan.controller_spec();
+        if let Some(script) = self.plan.controller_backend().script(&spec) {
+            script?;
+        }
+        let (env, args) = self.plan.engine_env_and_args(EngineConnection::UrlFile);
+        let program = self.plan.engine_program();
+        let backend = self.plan.engine_backend();
+        let mut sizes = self.plan.set_sizes.clone();
+        sizes.dedup();
+        for n in sizes {
+            let spec = self.plan.engine_set_spec("0", n, &program, &args, &env);
+            if let Some(script) = backend.script(&spec) {
+                script?;
+            }
         }
         Ok(())
     }
@@ -202,11 +225,19 @@ impl<'a> Launch<'a> {
         }
     }
 
-    /// The first job that has ended, with its role and state.
+    /// The first job that has ended (or can never run), with its role and state.
     fn ended_job(&self) -> Option<(&JobRecord, String)> {
         self.state.jobs.iter().find_map(|job| {
             let info = self.job_states.get(&job.job_id)?;
-            (!info.is_active()).then(|| (job, info.describe()))
+            if !info.is_dead() {
+                return None;
+            }
+            let how = if info.phase == Phase::Failed {
+                "cannot run"
+            } else {
+                "ended"
+            };
+            Some((job, format!("{how} ({})", info.describe())))
         })
     }
 
@@ -252,7 +283,7 @@ impl<'a> Launch<'a> {
                 .map(|p| log_excerpt(&p))
                 .unwrap_or_default();
             return Err(Failure::error(format!(
-                "the {} job {} ended ({state}) before the cluster was ready{log}",
+                "the {} job {} {state} before the cluster was ready{log}",
                 job.role, job.job_id
             ))
             .hint(job.job().scheduler.why_ended_hint(&job.job_id))

@@ -10,12 +10,15 @@
 //! outside the backend modules that names a backend: adding one means adding its module and
 //! one line there.
 
+mod command;
 pub mod fork;
+mod job;
 mod launched;
 pub mod local;
 pub mod mpi;
 mod remote;
 mod scheduler;
+pub mod sge;
 pub mod slurm;
 pub mod ssh;
 
@@ -38,6 +41,7 @@ pub fn controller_backend(setting: ControllerLauncher) -> &'static dyn Controlle
         ControllerLauncher::Local => &local::Local,
         ControllerLauncher::Mpi => &mpi::Mpi,
         ControllerLauncher::Slurm => &slurm::SlurmController,
+        ControllerLauncher::Sge => &sge::SgeController,
     }
 }
 
@@ -48,6 +52,7 @@ pub fn engine_backend(setting: EngineLauncher) -> &'static dyn EngineBackend {
         EngineLauncher::Mpi => &mpi::Mpi,
         EngineLauncher::Slurm => &slurm::SlurmEngines { mpi: false },
         EngineLauncher::SlurmMpi => &slurm::SlurmEngines { mpi: true },
+        EngineLauncher::Sge => &sge::SgeEngines,
         EngineLauncher::Ssh => &ssh::SshEngines,
     }
 }
@@ -76,18 +81,20 @@ pub fn batch_engine_setting(setting: EngineLauncher) -> EngineLauncher {
 }
 
 /// Every controller setting.
-const CONTROLLER_SETTINGS: [ControllerLauncher; 3] = [
+const CONTROLLER_SETTINGS: [ControllerLauncher; 4] = [
     ControllerLauncher::Local,
     ControllerLauncher::Mpi,
     ControllerLauncher::Slurm,
+    ControllerLauncher::Sge,
 ];
 
 /// Every engine setting, in the order `engines add` tries them for a cluster file's class.
-const ENGINE_SETTINGS: [EngineLauncher; 5] = [
+const ENGINE_SETTINGS: [EngineLauncher; 6] = [
     EngineLauncher::Local,
     EngineLauncher::Mpi,
     EngineLauncher::Slurm,
     EngineLauncher::SlurmMpi,
+    EngineLauncher::Sge,
     EngineLauncher::Ssh,
 ];
 
@@ -101,7 +108,7 @@ pub fn remote(via: &str) -> Option<&'static dyn Remote> {
 
 /// Every batch scheduler; the first is the one for jobs whose records name none (state files
 /// written before schedulers were recorded, and clusters started by ipcluster).
-pub const SCHEDULERS: [&dyn Scheduler; 1] = [&slurm::queue::Slurm];
+pub const SCHEDULERS: [&dyn Scheduler; 2] = [&slurm::queue::Slurm, &sge::queue::Sge];
 
 /// The engine setting that starts engines of ipyparallel class `class`: `configured` if it does,
 /// else the first that does.
@@ -318,6 +325,10 @@ mod tests {
             Some(EngineLauncher::Local)
         );
         assert_eq!(
+            find("sge", EngineLauncher::Local),
+            Some(EngineLauncher::Sge)
+        );
+        assert_eq!(
             find("ssh", EngineLauncher::Local),
             Some(EngineLauncher::Ssh)
         );
@@ -329,6 +340,8 @@ mod tests {
         assert_eq!(scheduler("").name(), SCHEDULERS[0].name());
         assert_eq!(scheduler("slurm").name(), "slurm");
         assert_eq!(scheduler_for_class("slurm").name(), "slurm");
+        assert_eq!(scheduler("sge").name(), "sge");
+        assert_eq!(scheduler_for_class("sge").name(), "sge");
         assert_eq!(
             scheduler_for_class("ipyparallel.cluster.launcher.PBSEngineSetLauncher").name(),
             SCHEDULERS[0].name()

@@ -18,6 +18,9 @@ pub enum Phase {
     Running,
     /// Holding (or about to hold) resources otherwise: completing, suspended, requeued, ...
     Active,
+    /// Held by the scheduler in an error state (Grid Engine's `Eqw`): it will not run, yet it
+    /// stays in the queue until deleted, so it counts as active for stopping.
+    Failed,
     Ended,
 }
 
@@ -48,10 +51,15 @@ impl JobInfo {
         self.phase == Phase::Running
     }
 
+    /// Will never run (again): ended, or held in an error state. A start waiting for it fails.
+    pub fn is_dead(&self) -> bool {
+        matches!(self.phase, Phase::Ended | Phase::Failed)
+    }
+
     /// A one-line description: `RUNNING on node[1-2]`, `PENDING (Resources)`.
     pub fn describe(&self) -> String {
         match self.phase {
-            Phase::Pending if !self.reason.is_empty() => {
+            Phase::Pending | Phase::Failed if !self.reason.is_empty() => {
                 format!("{} ({})", self.state, self.reason)
             }
             Phase::Running if !self.nodes.is_empty() => {
@@ -101,21 +109,31 @@ pub trait Scheduler: Sync + std::fmt::Debug {
 
     /// Waits (bounded) until none of the jobs is active; returns those still active.
     fn wait_ended(&self, job_ids: &[String], timeout: Duration) -> Result<Vec<String>> {
-        let deadline = Instant::now() + timeout;
-        let mut delay = Duration::from_millis(50);
-        loop {
-            let states = self.query(job_ids)?;
-            let active: Vec<String> = job_ids
-                .iter()
-                .filter(|id| states.get(*id).is_some_and(JobInfo::is_active))
-                .cloned()
-                .collect();
-            if active.is_empty() || Instant::now() >= deadline {
-                return Ok(active);
-            }
-            std::thread::sleep(delay);
-            delay = (delay * 2).min(Duration::from_millis(100));
+        poll_until_ended(job_ids, timeout, |ids| self.query(ids))
+    }
+}
+
+/// Asks `query` (bounded by `timeout`) until none of the jobs is active; returns those still
+/// active.
+pub(crate) fn poll_until_ended(
+    job_ids: &[String],
+    timeout: Duration,
+    query: impl Fn(&[String]) -> Result<JobStates>,
+) -> Result<Vec<String>> {
+    let deadline = Instant::now() + timeout;
+    let mut delay = Duration::from_millis(50);
+    loop {
+        let states = query(job_ids)?;
+        let active: Vec<String> = job_ids
+            .iter()
+            .filter(|id| states.get(*id).is_some_and(JobInfo::is_active))
+            .cloned()
+            .collect();
+        if active.is_empty() || Instant::now() >= deadline {
+            return Ok(active);
         }
+        std::thread::sleep(delay);
+        delay = (delay * 2).min(Duration::from_millis(100));
     }
 }
 

@@ -26,6 +26,7 @@ mod markup;
 mod numeric;
 mod parser;
 mod printable;
+pub mod sge;
 pub mod slurm;
 mod value;
 

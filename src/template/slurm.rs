@@ -67,7 +67,7 @@ pub fn insert_default_options(template: &str, options: &SlurmOptions) -> String 
 }
 
 /// `'\n'.join([firstline] + inserts + [rest])` after `split('\n', 1)`.
-fn insert_after_first_line(text: &str, inserts: &[&str]) -> String {
+pub(super) fn insert_after_first_line(text: &str, inserts: &[&str]) -> String {
     if inserts.is_empty() {
         return text.to_string();
     }
@@ -83,12 +83,12 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Every position just after an `#SBATCH` followed by `\W+` and one of `names`: the rest of the
-/// text after the name.
-fn after_option<'t>(text: &'t str, names: &[&str]) -> Vec<&'t str> {
+/// Every position just after `prefix` (`#SBATCH`, `#$`) followed by `\W+` and one of `names`:
+/// the rest of the text after the name.
+pub(super) fn after_option<'t>(prefix: &str, text: &'t str, names: &[&str]) -> Vec<&'t str> {
     let mut found = Vec::new();
-    for (i, _) in text.match_indices("#SBATCH") {
-        let after = text.get(i + "#SBATCH".len()..).unwrap_or("");
+    for (i, _) in text.match_indices(prefix) {
+        let after = text.get(i + prefix.len()..).unwrap_or("");
         // `\W+` may stop at any point of the run of non-word characters.
         for (k, c) in after.char_indices() {
             if is_word(c) {
@@ -106,20 +106,25 @@ fn after_option<'t>(text: &'t str, names: &[&str]) -> Vec<&'t str> {
     found
 }
 
+/// `\W+\$?\w+` at the start of `tail`: an option's value.
+pub(super) fn has_value(tail: &str) -> bool {
+    let mut chars = tail.chars();
+    match chars.next() {
+        Some(c) if !is_word(c) => chars.any(is_word),
+        _ => false,
+    }
+}
+
 /// `#SBATCH\W+(?:--a|-b)\W+\$?\w+` (`queue_regexp`, `account_regexp`, ...).
 fn has_option(text: &str, names: &[&str]) -> bool {
-    after_option(text, names).into_iter().any(|tail| {
-        let mut chars = tail.chars();
-        match chars.next() {
-            Some(c) if !is_word(c) => chars.any(is_word),
-            _ => false,
-        }
-    })
+    after_option("#SBATCH", text, names)
+        .into_iter()
+        .any(has_value)
 }
 
 /// `#SBATCH\W+(?:--ntasks|-n)[\w\d\-\$]+` (`job_array_regexp`).
 fn has_ntasks(text: &str) -> bool {
-    after_option(text, &["--ntasks", "-n"])
+    after_option("#SBATCH", text, &["--ntasks", "-n"])
         .into_iter()
         .any(|tail| {
             tail.chars()

@@ -304,6 +304,24 @@ pub fn slurm_available() -> bool {
     ok
 }
 
+/// Same for the Grid Engine lab (`qstat` answers), with `RCLUSTER_REQUIRE_SGE=1`.
+pub fn sge_available() -> bool {
+    let ok = std::process::Command::new("qstat")
+        .arg("-xml")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("RCLUSTER_REQUIRE_SGE").is_none(),
+            "Grid Engine is required (RCLUSTER_REQUIRE_SGE is set) but `qstat` does not answer: run scripts/gridengine-lab/sge-up.sh"
+        );
+        eprintln!(
+            "SKIPPED: Grid Engine is not running (scripts/gridengine-lab/sge-up.sh starts it)"
+        );
+    }
+    ok
+}
+
 /// Same for MPI (`mpiexec` and mpi4py in the venv), with `RCLUSTER_REQUIRE_MPI=1`.
 pub fn mpi_available() -> bool {
     let mpiexec = std::process::Command::new("mpiexec")

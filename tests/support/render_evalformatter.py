@@ -16,7 +16,8 @@ A whole corpus, with one Python start:
                                                                   | {"ok": false, "error": "..."}}}
         With --slurm-cases (a JSON list of {"queue", "account", "qos", "timelimit", "output_file"}),
         also "slurm": one {"controller": ..., "engine": ...} per case: ipyparallel's default
-        templates after its own _insert_options_in_script and _insert_job_array_in_script.
+        templates after its own _insert_options_in_script and _insert_job_array_in_script;
+        and "sge", the same for its Grid Engine launchers.
 
 Exit code 3: IPython (or, with --slurm-cases, ipyparallel) cannot be imported.
 """
@@ -80,6 +81,28 @@ def slurm_insertions(cases):
     return out
 
 
+def sge_insertions(cases):
+    """The same for ipyparallel's Grid Engine launchers (only `queue` and `output_file` apply)."""
+    from ipyparallel.cluster.launcher import SGEControllerLauncher, SGEEngineSetLauncher
+
+    out = []
+    for case in cases:
+        entry = {}
+        for key, cls in (("controller", SGEControllerLauncher), ("engine", SGEEngineSetLauncher)):
+            traits = {"profile_dir": "/tmp/rcluster-profile", "cluster_id": "c"}
+            if case.get("queue") is not None:
+                traits["queue"] = case["queue"]
+            launcher = cls(**traits)
+            if not case.get("output_file", True):
+                launcher.output_file = ""
+            launcher.batch_template = launcher.default_template
+            launcher._insert_options_in_script()
+            launcher._insert_job_array_in_script()
+            entry[key] = launcher.batch_template
+        out.append(entry)
+    return out
+
+
 def main(argv):
     if len(argv) >= 3 and argv[0] == "--corpus":
         corpus, context_path = argv[1], argv[2]
@@ -94,7 +117,9 @@ def main(argv):
 
         report = {"python": sys.version.split()[0], "ipython": IPython.__version__, "results": results}
         if len(rest) == 2 and rest[0] == "--slurm-cases":
-            report["slurm"] = slurm_insertions(json.loads(read_text(rest[1])))
+            cases = json.loads(read_text(rest[1]))
+            report["slurm"] = slurm_insertions(cases)
+            report["sge"] = sge_insertions(cases)
         elif rest:
             print(__doc__, file=sys.stderr)
             return 2

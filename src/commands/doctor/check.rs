@@ -125,3 +125,36 @@ pub struct Group {
     pub names: &'static [&'static str],
     pub run: fn(&Context) -> Vec<Check>,
 }
+
+/// Check `name`: `program args` answers within [`COMMAND_TIMEOUT`] and succeeds; `answered`
+/// describes its output when it does, `fix` says what to do when it does not.
+pub fn command_answers(
+    name: &'static str,
+    program: &str,
+    args: &[&str],
+    answered: impl Fn(&std::process::Output) -> String,
+    fix: &str,
+) -> Check {
+    let shown = format!("`{program} {}`", args.join(" "));
+    match crate::process::run_with_timeout(std::ffi::OsStr::new(program), args, COMMAND_TIMEOUT) {
+        Ok(Some(output)) if output.status.success() => Check::pass(name, answered(&output)),
+        Ok(Some(output)) => Check::fail(
+            name,
+            format!(
+                "{shown} failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+            fix,
+        ),
+        Ok(None) => Check::fail(
+            name,
+            format!(
+                "{shown} did not answer within {} s",
+                COMMAND_TIMEOUT.as_secs()
+            ),
+            fix,
+        ),
+        Err(err) => Check::fail(name, format!("cannot run `{program}`: {err}"), fix),
+    }
+}

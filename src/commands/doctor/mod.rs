@@ -10,6 +10,7 @@ mod check;
 mod files;
 mod mpi;
 mod python;
+mod sge;
 mod slurm;
 mod ssh;
 mod templates;
@@ -27,7 +28,13 @@ use crate::settings::ProfileConfig;
 use check::{Check, Context, Group, Status};
 
 /// The groups that run after the Python checks, in the order they are listed.
-const GROUPS: &[Group] = &[mpi::GROUP, slurm::GROUP, ssh::GROUP, templates::GROUP];
+const GROUPS: &[Group] = &[
+    mpi::GROUP,
+    slurm::GROUP,
+    sge::GROUP,
+    ssh::GROUP,
+    templates::GROUP,
+];
 
 pub fn run(global: &GlobalArgs, args: &DoctorArgs, printer: Printer) -> Result<()> {
     let profile = Profile::from_args(global)?;

@@ -1,9 +1,7 @@
 //! The Slurm checks: its commands are on PATH and its controller answers. The templates the
 //! Slurm launchers submit are checked by the `templates` group.
 
-use std::ffi::OsStr;
-
-use super::check::{COMMAND_TIMEOUT, Check, Context, Group};
+use super::check::{Check, Context, Group, command_answers};
 use crate::settings::{ControllerLauncher, EngineLauncher, find_in_path};
 
 pub const GROUP: Group = Group {
@@ -46,43 +44,17 @@ fn checks(cx: &Context) -> Vec<Check> {
 }
 
 fn check_controller() -> Check {
-    let fix = "Slurm's controller (slurmctld) does not answer from here: check `scontrol ping`, or ask the site's admins";
-    match crate::process::run_with_timeout(
-        OsStr::new("squeue"),
+    command_answers(
+        "slurm controller",
+        "squeue",
         &["--me", "--noheader", "--format=%i"],
-        COMMAND_TIMEOUT,
-    ) {
-        Ok(Some(output)) if output.status.success() => {
+        |output| {
             let jobs = String::from_utf8_lossy(&output.stdout).lines().count();
-            Check::pass(
-                "slurm controller",
-                format!(
-                    "`squeue --me` answers ({jobs} job{} of yours)",
-                    if jobs == 1 { "" } else { "s" }
-                ),
+            format!(
+                "`squeue --me` answers ({jobs} job{} of yours)",
+                if jobs == 1 { "" } else { "s" }
             )
-        }
-        Ok(Some(output)) => Check::fail(
-            "slurm controller",
-            format!(
-                "`squeue --me` failed ({}): {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
-            fix,
-        ),
-        Ok(None) => Check::fail(
-            "slurm controller",
-            format!(
-                "`squeue --me` did not answer within {} s",
-                COMMAND_TIMEOUT.as_secs()
-            ),
-            fix,
-        ),
-        Err(err) => Check::fail(
-            "slurm controller",
-            format!("cannot run `squeue`: {err}"),
-            fix,
-        ),
-    }
+        },
+        "Slurm's controller (slurmctld) does not answer from here: check `scontrol ping`, or ask the site's admins",
+    )
 }

@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::fork::SlurmFork;
+use super::job::Submission;
 use super::{
     ControllerBackend, ControllerSpec, EngineBackend, EngineSetSpec, Launched, Layout, Scheduler,
-    SubmittedJob, Target, env_line,
+    Target, env_line,
 };
-use crate::batch::{Builtin, Role, Script, ScriptRequest};
+use crate::batch::{BatchSettings, Builtin, Role, Script, ScriptRequest};
 use crate::output::Printer;
 use crate::settings::EngineStart;
 
@@ -36,6 +37,11 @@ fn script_path(target: &Target, role: &str) -> PathBuf {
         .join(format!("rcluster-{}-{role}.sbatch", target.cluster_id))
 }
 
+/// The partition recorded in the cluster file.
+fn partition(target: &Target) -> String {
+    target.config.slurm.partition.clone().unwrap_or_default()
+}
+
 /// The controller's batch script.
 fn controller_script(spec: &ControllerSpec) -> Result<Script> {
     let target = &spec.target;
@@ -48,7 +54,7 @@ fn controller_script(spec: &ControllerSpec) -> Result<Script> {
         program: &spec.program,
         program_args: &spec.args,
         env: &spec.env,
-        slurm: &target.config.slurm,
+        settings: BatchSettings::Slurm(&target.config.slurm),
         template: target.config.controller.template.as_deref(),
         builtin: Builtin::SlurmController,
         vars: &target.config.vars,
@@ -56,55 +62,6 @@ fn controller_script(spec: &ControllerSpec) -> Result<Script> {
         fork_program: None,
     }
     .render()
-}
-
-/// A job to submit: its script, where it goes, and what it runs.
-struct Submission<'a> {
-    target: &'a Target<'a>,
-    script: Script,
-    path: PathBuf,
-    env: &'a [(String, String)],
-    role: &'a str,
-    n: u32,
-    output_file: PathBuf,
-}
-
-impl Submission<'_> {
-    /// Writes the script, then submits it; records both in `launched` as they happen.
-    fn submit(self, launched: &mut Launched) -> Result<()> {
-        let Submission {
-            target,
-            script,
-            path,
-            env,
-            role,
-            n,
-            output_file,
-        } = self;
-        crate::fsutil::write_atomic(&path, script.text.as_bytes(), 0o700)?;
-        launched.files.push(path.clone());
-        if let Some(dir) = output_file.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create `{}`", dir.display()))?;
-        }
-        let job_id = SLURM.submit(&path, env).with_context(|| {
-            format!(
-                "cannot submit the {role} job (script `{}`, {})",
-                path.display(),
-                script.source
-            )
-        })?;
-        launched.job = Some(SubmittedJob {
-            scheduler: &SLURM,
-            job_id,
-            n,
-            output_file,
-            template: script.template,
-            queue: target.config.slurm.partition.clone().unwrap_or_default(),
-            script: path,
-        });
-        Ok(())
-    }
 }
 
 /// `--dry-run`'s environment of an `sbatch` command: inside a Slurm job, a comment naming the
@@ -124,18 +81,8 @@ fn dry_run_sbatch_env(removed: &[String], env: &str) -> String {
 
 /// `--dry-run`'s view of one batch job: where the template came from, the script, the command.
 fn describe_job(what: &str, script: &Script, path: &Path, env: &[(String, String)]) -> String {
-    let mut text = format!("# {what} from {}: {}\n", script.source, path.display());
-    text.push_str(&script.text);
-    if !script.text.ends_with('\n') {
-        text.push('\n');
-    }
-    text.push_str(&format!(
-        "{} {} {}\n",
-        dry_run_sbatch_env(&env::inherited_here(), &env_line(env)),
-        SLURM.submit_command(),
-        crate::shell::quote(&path.to_string_lossy())
-    ));
-    text
+    let env_text = dry_run_sbatch_env(&env::inherited_here(), &env_line(env));
+    super::job::describe(what, script, path, &env_text, &SLURM)
 }
 
 impl ControllerBackend for SlurmController {
@@ -171,7 +118,8 @@ impl ControllerBackend for SlurmController {
         printer: &Printer,
     ) -> Result<()> {
         Submission {
-            target: &spec.target,
+            scheduler: &SLURM,
+            queue: partition(&spec.target),
             script: controller_script(spec)?,
             path: script_path(&spec.target, "controller"),
             env: &spec.env,
@@ -230,7 +178,7 @@ impl SlurmEngines {
             program: spec.program,
             program_args: spec.args,
             env: spec.env,
-            slurm: &target.config.slurm,
+            settings: BatchSettings::Slurm(&target.config.slurm),
             template: target.config.engines.template.as_deref(),
             builtin: if self.mpi {
                 Builtin::SlurmMpiEngines
@@ -294,7 +242,8 @@ impl EngineBackend for SlurmEngines {
             fork.write(launched)?;
         }
         Submission {
-            target: &spec.target,
+            scheduler: &SLURM,
+            queue: partition(&spec.target),
             script: self.engine_script(spec, fork.as_ref())?,
             path: script_path(&spec.target, &format!("engines-{}", spec.set_id)),
             env: spec.env,

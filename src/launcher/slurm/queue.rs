@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+use super::super::command::{Commands, timeout_from_env};
 use super::super::{JobInfo, Phase, Scheduler};
 use crate::error::Failure;
 
@@ -93,112 +93,19 @@ fn gone() -> JobInfo {
     job_info("GONE", String::new(), String::new(), String::new(), None)
 }
 
-/// How long a Slurm command may take before it counts as hung: `RCLUSTER_SLURM_TIMEOUT`
-/// seconds, default 30.
-fn command_timeout() -> Duration {
-    std::env::var("RCLUSTER_SLURM_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .unwrap_or(Duration::from_secs(30))
-}
-
 /// What a Slurm command answered. A command that hangs (an overloaded slurmctld) is killed
-/// after [`command_timeout`] and reported as such. Inside a Slurm job the command runs without
-/// the job's own variables ([`super::env`]), so the cluster's jobs do not inherit them.
+/// after `RCLUSTER_SLURM_TIMEOUT` seconds (default 30) and reported as such. Inside a Slurm job
+/// the command runs without the job's own variables ([`super::env`]), so the cluster's jobs do
+/// not inherit them.
 fn run(program: &str, args: &[&str], env: &[(String, String)]) -> Result<String> {
-    let mut command = Command::new(program);
-    for name in super::env::inherited_here() {
-        command.env_remove(name);
+    Commands {
+        scheduler: "Slurm",
+        env_removed: super::env::inherited_here(),
+        timeout: timeout_from_env("RCLUSTER_SLURM_TIMEOUT", Duration::from_secs(30)),
+        abandon_on_signal: &["squeue", "sacct"],
+        missing_hint: "is Slurm installed and on PATH here? `rcluster` submits from a login node with Slurm's commands",
     }
-    let mut child = command
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|err| {
-            Failure::error(format!("cannot run `{program}`: {err}"))
-                .hint("is Slurm installed and on PATH here? `rcluster` submits from a login node with Slurm's commands")
-        })?;
-    // Read both pipes on threads so a chatty command cannot block on a full pipe.
-    let mut stdout_pipe = child.stdout.take();
-    let mut stderr_pipe = child.stderr.take();
-    let read_out = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(pipe) = stdout_pipe.as_mut() {
-            let _ = std::io::Read::read_to_end(pipe, &mut buf);
-        }
-        buf
-    });
-    let read_err = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(pipe) = stderr_pipe.as_mut() {
-            let _ = std::io::Read::read_to_end(pipe, &mut buf);
-        }
-        buf
-    });
-    let deadline = Instant::now() + command_timeout();
-    // A query is given up when a signal arrives, so that start rolls back at once instead of
-    // after a hung `squeue`; `sbatch` and `scancel` always finish, or a job could be left unknown.
-    let abandon_on_signal = matches!(program, "squeue" | "sacct");
-    let signals = crate::interrupt::count();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if abandon_on_signal && crate::interrupt::count() != signals => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Failure::error(format!(
-                    "`{program} {}` was abandoned: interrupted",
-                    args.join(" ")
-                ))
-                .into());
-            }
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Failure::error(format!(
-                    "`{program} {}` did not answer within {} s",
-                    args.join(" "),
-                    command_timeout().as_secs_f64()
-                ))
-                .hint("Slurm's controller may be overloaded or down; try again later")
-                .into());
-            }
-            Err(err) => {
-                return Err(Failure::error(format!("cannot wait for `{program}`: {err}")).into());
-            }
-        }
-    };
-    let output = std::process::Output {
-        status,
-        stdout: read_out.join().unwrap_or_default(),
-        stderr: read_err.join().unwrap_or_default(),
-    };
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let said = [stderr.trim(), stdout.trim()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n");
-        return Err(Failure::error(format!(
-            "`{program} {}` failed ({}){}",
-            args.join(" "),
-            output.status,
-            if said.is_empty() {
-                String::new()
-            } else {
-                format!(":\n{said}")
-            }
-        ))
-        .into());
-    }
-    Ok(stdout)
+    .run(program, args, env)
 }
 
 /// Submits a batch script with `sbatch --parsable`; returns the job id.

@@ -1,0 +1,4 @@
+#$ -V
+#$ -S /bin/sh
+#$ -N ipcontroller
+{program_and_args}

@@ -1,0 +1,4 @@
+#$ -V
+#$ -S /bin/sh
+#$ -N ipengine
+{program_and_args}
