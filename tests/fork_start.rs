@@ -343,3 +343,31 @@ fn a_users_slurm_template_opts_into_fork_with_fork_program() {
         "{fork}"
     );
 }
+
+/// MPI engines stay exec (their ids are MPI ranks), and start says so once.
+#[test]
+fn mpi_engines_stay_exec_and_start_says_so() {
+    if !common::mpi_available() {
+        return;
+    }
+    let env = Env::new();
+    env.create_profile("p");
+    std::fs::write(
+        env.profile_dir("p").join("rcluster.toml"),
+        "[engines]\nlauncher = \"mpi\"\nstart = \"fork\"\n\n[mpi]\nargs = [\"--oversubscribe\"]\n\
+         env = { OMPI_ALLOW_RUN_AS_ROOT = \"1\", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = \"1\" }\n",
+    )
+    .unwrap();
+    let stderr = start_fork(&env, "mpifork", 2);
+    assert_eq!(
+        stderr.matches("does not apply here: MPI").count(),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(forker_pids(&env, "mpifork"), Vec::<i32>::new(), "no forker");
+    env.rcluster()
+        .args(["stop", "--profile", "p"])
+        .assert()
+        .success();
+    assert!(common::processes_under(&env.ipython_dir).is_empty());
+}

@@ -313,6 +313,18 @@ impl SlurmFork {
     }
 }
 
+/// Says once per run that engines asked to fork start with exec, and why.
+pub fn say_not_forked(spec: &EngineSetSpec, printer: &Printer, why: &str) {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if spec.target.config.engines.start == crate::settings::EngineStart::Fork
+        && !SAID.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        printer.warn(format!(
+            "`[engines] start = \"fork\"` does not apply here: {why}; the engines start with exec"
+        ));
+    }
+}
+
 /// `--dry-run`: the forker's command and its spec.
 pub fn describe_local(spec: &EngineSetSpec) -> String {
     let files = ForkFiles::of(spec);

@@ -238,8 +238,16 @@ impl EngineBackend for SlurmEngines {
         printer: &Printer,
     ) -> Result<()> {
         let fork = self.fork(spec)?;
-        if let Some(fork) = &fork {
-            fork.write(launched)?;
+        match &fork {
+            Some(fork) => fork.write(launched)?,
+            None if self.mpi => {
+                super::fork::say_not_forked(spec, printer, "MPI engines' ids are MPI ranks")
+            }
+            None => super::fork::say_not_forked(
+                spec,
+                printer,
+                "the engine template has no `{fork_program}` (docs/fork-start.md shows how to add it)",
+            ),
         }
         Submission {
             scheduler: &SLURM,
