@@ -371,3 +371,34 @@ fn mpi_engines_stay_exec_and_start_says_so() {
         .success();
     assert!(common::processes_under(&env.ipython_dir).is_empty());
 }
+
+/// Issue 16 item 4: ipyparallel's own client, view, async-result and dependency tests give the
+/// same outcomes against forked engines as against exec-started ones. Needs a venv with pytest
+/// and pytest-asyncio that sees ipyparallel (its Python also runs the engines): set
+/// RCLUSTER_IPP_TEST_VENV to it; RCLUSTER_REQUIRE_IPP_TESTS=1 makes a missing one a failure.
+#[test]
+fn ipyparallels_client_tests_give_the_same_outcomes_in_fork_mode() {
+    let Some(venv) = std::env::var_os("RCLUSTER_IPP_TEST_VENV") else {
+        assert!(
+            std::env::var_os("RCLUSTER_REQUIRE_IPP_TESTS").is_none(),
+            "RCLUSTER_REQUIRE_IPP_TESTS is set but RCLUSTER_IPP_TEST_VENV is not"
+        );
+        return;
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(root.join("scripts/ipp_client_tests/run.sh"))
+        .arg(&venv)
+        .arg(out_dir.path())
+        .env("RCLUSTER", env!("CARGO_BIN_EXE_rcluster"))
+        .output()
+        .expect("run.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("same outcomes"), "{stdout}");
+    assert!(stdout.matches(" passed").count() == 2, "{stdout}");
+}
