@@ -310,7 +310,7 @@ _rcluster() {
             return 0
             ;;
         rcluster__subcmd__engines__subcmd__add)
-            opts="-n -q -v -h -V --n --cluster-id --engines --engines-per-job --no-wait --timeout --partition --account --qos --time --directive --var --profile --profile-dir --quiet --verbose --color --help --version"
+            opts="-n -q -v -h -V --n --cluster-id --engines --engine-start --engines-per-job --no-wait --timeout --partition --account --qos --time --directive --var --profile --profile-dir --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -330,6 +330,10 @@ _rcluster() {
                     ;;
                 --engines)
                     COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi sge ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --engine-start)
+                    COMPREPLY=($(compgen -W "exec fork" -- "${cur}"))
                     return 0
                     ;;
                 --engines-per-job)
@@ -1182,7 +1186,7 @@ _rcluster() {
             return 0
             ;;
         rcluster__subcmd__start)
-            opts="-n -q -v -h -V --n --cluster-id --controller --engines --no-wait --timeout --dry-run --engines-per-job --partition --account --qos --time --directive --var --profile --profile-dir --quiet --verbose --color --help --version"
+            opts="-n -q -v -h -V --n --cluster-id --controller --engines --engine-start --no-wait --timeout --dry-run --engines-per-job --partition --account --qos --time --directive --var --profile --profile-dir --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1206,6 +1210,10 @@ _rcluster() {
                     ;;
                 --engines)
                     COMPREPLY=($(compgen -W "local mpi slurm slurm-mpi sge ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --engine-start)
+                    COMPREPLY=($(compgen -W "exec fork" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

@@ -58,6 +58,8 @@ slurm\t'A Slurm batch job running `srun` (one engine per task)'
 slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'
 sge\t'A Grid Engine array job (`qsub -t 1-N`), one engine per task'
 ssh\t'Processes on the `[ssh] hosts`, started over ssh'"
+complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l engine-start -d 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`)' -r -f -a "exec\t'Each engine is a new Python, as ipcluster starts it'
+fork\t'One Python imports the engine once and forks every engine (local and built-in Slurm engines)'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l timeout -d 'Seconds to wait for the controller and for all engines to register' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l engines-per-job -d 'Split the engines into Slurm jobs of at most K engines each (overrides `[engines] per_job`)' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l partition -d 'Slurm partition (`#SBATCH --partition`; template variable `queue`)' -r
@@ -131,6 +133,8 @@ slurm\t'A Slurm batch job running `srun` (one engine per task)'
 slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'
 sge\t'A Grid Engine array job (`qsub -t 1-N`), one engine per task'
 ssh\t'Processes on the `[ssh] hosts`, started over ssh'"
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l engine-start -d 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`)' -r -f -a "exec\t'Each engine is a new Python, as ipcluster starts it'
+fork\t'One Python imports the engine once and forks every engine (local and built-in Slurm engines)'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l engines-per-job -d 'Split the engines into Slurm jobs of at most K engines each' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l timeout -d 'Seconds to wait for the new engines to register' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l partition -d 'Slurm partition (`#SBATCH --partition`; template variable `queue`)' -r

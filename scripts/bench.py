@@ -3,7 +3,7 @@
 
 Run with the project venv (scripts/setup.sh makes it):
 
-    .venv/bin/python scripts/bench.py [--runs N] [--quick] [--slurm] [--scale N]
+    .venv/bin/python scripts/bench.py [--runs N] [--quick] [--slurm] [--scale N] [--fork]
                                       [--lab NODESxCPUS|running] [--out docs/benchmarks.md]
                                       [--csv docs/benchmarks.csv]
 
@@ -41,6 +41,7 @@ RCLUSTER = ROOT / "target" / "release" / "rcluster"
 LAB_DIR = Path(os.environ.get("SLURM_LAB_DIR", "/tmp/slurm-lab"))
 TIME = Path("/usr/bin/time")
 RC, IPC = "rcluster", "ipcluster"
+FORK = "rcluster fork"   # rcluster with --engine-start fork, in the fork section
 
 # The seed guide's Slurm workflow (as in tests/slurm.rs): controller and 12 engines as Slurm jobs,
 # the engines spread over n//5+1 = 3 nodes.
@@ -572,6 +573,60 @@ class Bench:
                     cid = self.start_ready(S, tool, "bench", n, i)
                     self.stop(S, tool, "bench", cid, n, i)
 
+    def fork(self):
+        """rcluster exec vs rcluster fork vs ipcluster, interleaved, N local engines each."""
+        a, S, n = self.args, "fork", self.args.fork_n
+        log(f"== fork start: exec vs fork vs ipcluster, N = {n}")
+        variants = ((RC, ["--engine-start", "exec"]), (FORK, ["--engine-start", "fork"]),
+                    (IPC, []))
+        for i in range(a.runs):
+            for tool, extra in variants[i % 3:] + variants[:i % 3]:   # rotate who goes first
+                real = IPC if tool == IPC else RC
+                cid = self.new_id(f"{'f' if tool == FORK else real[0]}{n}")
+                self.active.append((real, "bench", cid, None))
+                t0 = time.monotonic()
+                r = self.run(self.start_cmd(real, "bench", cid, n, extra))
+                if not r.ok:
+                    self.record(S, "start returns", tool, n, i, None, rc=r.rc, note=r.why())
+                    self.stop(S, real, "bench", cid, n, i, variant="fork section")
+                    continue
+                self.record(S, "start returns", tool, n, i, r.elapsed)
+                ts, c = self.client_wait("bench", cid, n)
+                metric = f"start → {n} engines seen by a fresh Client"
+                if ts is None:
+                    self.record(S, metric, tool, n, i, None, rc=c.rc, note=c.why())
+                else:
+                    self.record(S, metric, tool, n, i, ts - t0)
+                    procs = self.leftover_processes(cid)
+                    self.record(S, "CPU s of the cluster's processes at ready", tool, n, i,
+                                sum(cpu_seconds(p) for p in procs))
+                    self.record(S, "PSS MiB of the cluster's processes per engine at ready",
+                                tool, n, i, round(sum(pss_kb(p) for p in procs) / 1024 / n, 1),
+                                "MiB")
+                self.stop(S, real, "bench", cid, n, i, variant="fork section")
+        # stop() recorded its own rows under the real tool; keep the section to the three above
+        self.rows = [r for r in self.rows
+                     if not (r["section"] == S and r["metric"].startswith("stop"))]
+
+    def fork_table(self):
+        keys = []
+        for r in self.rows:
+            if r["section"] == "fork" and (r["metric"], r["n"], r["unit"]) not in keys:
+                keys.append((r["metric"], r["n"], r["unit"]))
+        if not keys:
+            return ""
+        lines = ["| measurement | N | rcluster exec | rcluster fork | ipcluster | fork ÷ exec |",
+                 "|---|---:|---|---|---|---:|"]
+        for metric, n, unit in keys:
+            cells, med = [], {}
+            for tool in (RC, FORK, IPC):
+                ok, failed = self.stats("fork", metric, tool, n)
+                cells.append(fmt_stats(ok, failed, unit))
+                med[tool] = statistics.median(ok) if ok else None
+            ratio = f"{med[FORK] / med[RC]:.2f}" if med[RC] and med[FORK] else "–"
+            lines.append(f"| {metric} | {n} | {' | '.join(cells)} | {ratio} |")
+        return "\n".join(lines) + "\n"
+
     def slurm(self):
         a, S = self.args, "slurm"
         log(f"== Slurm start/ready/stop, N = {a.slurm_n}")
@@ -838,6 +893,13 @@ class Bench:
             t = self.table(key)
             if t:
                 out.append(f"## {title}\n\n{text}\n\n{t}")
+        t = self.fork_table()
+        if t:
+            out.append("## Fork start: exec vs fork vs ipcluster\n\n`rcluster start -n N "
+                       "--engine-start exec|fork` and `ipcluster start -n N --daemonize`, "
+                       "interleaved. CPU: user + system seconds of the cluster's live processes "
+                       "(controller, engines, nannies, the forker) when a fresh Client sees all N; "
+                       "PSS: their proportional set size at that moment, divided by N.\n\n" + t)
         cpu = self.table("cpu", unit="s")
         if cpu:
             out.append("## Where the time goes: CPU\n\nAt the moment a fresh Client saw every "
@@ -944,6 +1006,17 @@ def read_maxrss(path, r) -> int:
         Path(path).unlink(missing_ok=True)
 
 
+def pss_kb(pid) -> int:
+    """Proportional set size: shared pages (a forked engine's) count once over their sharers."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def cpu_seconds(pid) -> float:
     """user + system CPU a live process has used so far (its exited children not included)."""
     try:
@@ -994,6 +1067,9 @@ def main():
                                  "afterwards; default 4x20) or `running` (use as is)")
     p.add_argument("--keep-lab", action="store_true", help="do not restore the lab's previous size")
     p.add_argument("--skip-local", action="store_true", help="skip CLI latency and local clusters")
+    p.add_argument("--fork", action="store_true",
+                   help="also exec vs fork start vs ipcluster (local, --fork-n engines)")
+    p.add_argument("--fork-n", type=int, default=12, help="engines for --fork (default 12)")
     p.add_argument("--timeout", type=float, default=300, help="seconds allowed per command")
     p.add_argument("--keep-tmp", action="store_true", help="keep the temporary IPYTHONDIR (logs)")
     p.add_argument("--out", default=str(ROOT / "docs/benchmarks.md"))
@@ -1032,6 +1108,8 @@ def main():
         if not a.skip_local:
             b.cli()
             b.local()
+        if a.fork:
+            b.fork()
         if a.slurm:
             b.slurm()
             b.seed()

@@ -13,6 +13,7 @@ use crate::template::{self, Context, Value, slurm::SlurmOptions};
 
 /// MPI engines inside one allocation: one MPI program over all tasks, so engine ids are ranks.
 pub const DEFAULT_MPI_ENGINE: &str = include_str!("../templates/slurm-mpi-engine.sbatch");
+pub const DEFAULT_FORK_ENGINE: &str = include_str!("../templates/slurm-fork-engine.sbatch");
 
 pub use crate::role::Role;
 
@@ -87,6 +88,8 @@ pub struct ScriptRequest<'a> {
     pub builtin: Builtin,
     pub vars: &'a BTreeMap<String, toml::Value>,
     pub cli_vars: &'a [(String, String)],
+    /// `{fork_program}`: the command that forks this node's engines (fork start), if any.
+    pub fork_program: Option<&'a str>,
 }
 
 /// The scheduler settings a script is rendered with: they give `{queue}`, `{options}`,
@@ -144,6 +147,8 @@ pub enum Builtin {
     SlurmEngines,
     /// MPI engines inside one allocation (`srun --mpi=pmix ... --mpi`).
     SlurmMpiEngines,
+    /// One engine forker per node (`srun --ntasks-per-node=1 {fork_program}`).
+    SlurmForkEngines,
     SgeController,
     SgeEngines,
 }
@@ -239,6 +244,9 @@ impl ScriptRequest<'_> {
                 .collect();
             ctx.insert("options".into(), Value::from(lines.join("\n")));
         }
+        if let Some(program) = self.fork_program {
+            ctx.insert("fork_program".into(), Value::from(program.to_string()));
+        }
         ctx.insert(
             "prologue".into(),
             Value::from(settings.prologue().join("\n")),
@@ -288,6 +296,7 @@ impl ScriptRequest<'_> {
                         (template::slurm::DEFAULT_ENGINE, "slurm-engine.sbatch")
                     }
                     Builtin::SlurmMpiEngines => (DEFAULT_MPI_ENGINE, "slurm-mpi-engine.sbatch"),
+                    Builtin::SlurmForkEngines => (DEFAULT_FORK_ENGINE, "slurm-fork-engine.sbatch"),
                     _ => (
                         template::slurm::DEFAULT_CONTROLLER,
                         "slurm-controller.sbatch",

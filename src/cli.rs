@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use crate::output::ColorChoice;
 use crate::profile::{Preset, ProfileSelector};
 use crate::role::Role;
-use crate::settings::{ControllerLauncher, EngineLauncher, SlurmOverrides};
+use crate::settings::{ControllerLauncher, EngineLauncher, EngineStart, SlurmOverrides};
 
 /// Start, list and stop ipyparallel clusters: local, MPI and Slurm.
 ///
@@ -169,6 +169,10 @@ pub struct EnginesAddArgs {
     #[arg(long, value_name = "LAUNCHER")]
     pub engines: Option<EngineLauncher>,
 
+    /// Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`)
+    #[arg(long, value_name = "HOW")]
+    pub engine_start: Option<EngineStart>,
+
     /// Split the engines into Slurm jobs of at most K engines each
     #[arg(long, value_name = "K")]
     pub engines_per_job: Option<u32>,
@@ -240,6 +244,10 @@ pub struct StartArgs {
     /// How to start the engines (overrides `[engines] launcher`)
     #[arg(long, value_name = "LAUNCHER")]
     pub engines: Option<EngineLauncher>,
+
+    /// Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`)
+    #[arg(long, value_name = "HOW")]
+    pub engine_start: Option<EngineStart>,
 
     /// Return as soon as everything is launched, without waiting for engines to register
     #[arg(long)]
@@ -519,6 +527,22 @@ impl ValueEnum for EngineLauncher {
             }
             EngineLauncher::Sge => "A Grid Engine array job (`qsub -t 1-N`), one engine per task",
             EngineLauncher::Ssh => "Processes on the `[ssh] hosts`, started over ssh",
+        };
+        Some(PossibleValue::new(self.name()).help(help))
+    }
+}
+
+impl ValueEnum for EngineStart {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[EngineStart::Exec, EngineStart::Fork]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            EngineStart::Exec => "Each engine is a new Python, as ipcluster starts it",
+            EngineStart::Fork => {
+                "One Python imports the engine once and forks every engine (local and built-in Slurm engines)"
+            }
         };
         Some(PossibleValue::new(self.name()).help(help))
     }

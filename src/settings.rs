@@ -42,6 +42,26 @@ pub enum EngineLauncher {
     Ssh,
 }
 
+/// How local engines (and those of the built-in Slurm template) become processes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EngineStart {
+    /// Each engine is a new Python (`python -m ipyparallel.engine`), as ipcluster starts it
+    #[default]
+    Exec,
+    /// One Python imports the engine once and forks every engine from it
+    Fork,
+}
+
+impl EngineStart {
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineStart::Exec => "exec",
+            EngineStart::Fork => "fork",
+        }
+    }
+}
+
 impl ControllerLauncher {
     pub fn name(self) -> &'static str {
         match self {
@@ -124,6 +144,9 @@ pub struct ControllerConfig {
 pub struct EnginesConfig {
     #[serde(default)]
     pub launcher: EngineLauncher,
+    /// Exec a new Python per engine, or fork engines from one (local and built-in Slurm engines).
+    #[serde(default)]
+    pub start: EngineStart,
     /// Number of engines (default: the number of CPUs on this machine).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<u32>,
@@ -363,6 +386,18 @@ mod tests {
         let cfg =
             ProfileConfig::parse("[engines]\nlauncher = \"slurm-mpi\"\n", Path::new("x")).unwrap();
         assert_eq!(cfg.engines.launcher, EngineLauncher::SlurmMpi);
+    }
+
+    #[test]
+    fn engine_start_defaults_to_exec_and_names_its_values() {
+        let cfg = ProfileConfig::parse("[engines]\n", Path::new("x")).unwrap();
+        assert_eq!(cfg.engines.start, EngineStart::Exec);
+        let cfg = ProfileConfig::parse("[engines]\nstart = \"fork\"\n", Path::new("x")).unwrap();
+        assert_eq!(cfg.engines.start, EngineStart::Fork);
+        let err = ProfileConfig::parse("[engines]\nstart = \"spawn\"\n", Path::new("x"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected `exec` or `fork`"), "{err}");
     }
 
     #[test]

@@ -511,3 +511,61 @@ fn sbatch_without_a_job_id_is_a_clear_error() {
         );
     assert_eq!(env.security_files_of("s", "noid"), Vec::<String>::new());
 }
+
+/// Fork start (issue 16) with the built-in template: one forker per node forks that node's
+/// share of the allocation; the engines register from two or more nodes, and stop ends all.
+#[test]
+fn forked_engines_register_over_two_or_more_nodes() {
+    if !slurm_available() {
+        return;
+    }
+    let _slurm = lock();
+    let env = Env::new();
+    env.create_slurm_profile("s");
+    env.rcluster()
+        .args([
+            "start",
+            "--profile",
+            "s",
+            "-n",
+            "12",
+            "--cluster-id",
+            "sfork",
+        ])
+        .args(["--engine-start", "fork", "--timeout", "240"])
+        .assert()
+        .success();
+    let jobs = recorded_jobs(&env, "s", "sfork");
+    let script = std::fs::read_to_string(env.profile_dir("s").join(format!(
+        "log/rcluster-sfork-engines-{}.sbatch",
+        first_set_id(&env, "s", "sfork")
+    )))
+    .unwrap();
+    assert!(script.contains("--ntasks-per-node=1"), "{script}");
+    let out = env.python_ok(
+        "import ipyparallel as ipp\n\
+         rc = ipp.Client(profile='s', cluster_id='sfork')\n\
+         rc.wait_for_engines(12, timeout=120)\n\
+         def where():\n    import os\n    return os.getpid(), os.environ['SLURMD_NODENAME']\n\
+         r = rc[:].apply_sync(where)\n\
+         print(len(rc.ids), len({p for p, _ in r}), len({n for _, n in r}))",
+    );
+    let counts: Vec<usize> = out.split_whitespace().map(|c| c.parse().unwrap()).collect();
+    assert_eq!(counts[..2], [12, 12], "12 engines, 12 distinct pids: {out}");
+    assert!(counts[2] >= 2, "engines on {} nodes", counts[2]);
+    env.rcluster()
+        .args(["stop", "--profile", "s"])
+        .assert()
+        .success();
+    assert_all_gone(&env, "s", "sfork", &jobs);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !common::processes_under(&env.ipython_dir).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(common::processes_under(&env.ipython_dir), Vec::<i32>::new());
+    let pid_dir: Vec<_> = std::fs::read_dir(env.profile_dir("s").join("pid"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .collect();
+    assert!(pid_dir.is_empty(), "pids files left: {pid_dir:?}");
+}

@@ -31,6 +31,9 @@ pub fn add(global: &GlobalArgs, args: &EnginesAddArgs, printer: Printer) -> Resu
             .unwrap_or(config.engines.launcher),
         (None, None) => config.engines.launcher,
     };
+    if let Some(start) = args.engine_start {
+        config.engines.start = start;
+    }
     if let Some(k) = args.engines_per_job {
         config.engines.per_job = Some(k);
     }

@@ -154,7 +154,7 @@ impl<'a> Launch<'a> {
 
     /// Copies what a launcher started into rcluster's state record.
     fn record(&mut self, launched: &Launched, role: &str) {
-        for process in &launched.processes {
+        for process in launched.all() {
             self.state.processes.push(ProcessRecord {
                 pid: process.pid,
                 start_time: process.start_time,

@@ -20,7 +20,7 @@ impl Launch<'_> {
             .collect();
         let pids: Vec<i32> = launched
             .iter()
-            .flat_map(|l| l.processes.iter().map(|p| p.pid))
+            .flat_map(|l| l.all().map(|p| p.pid))
             .collect();
         let hosts: Vec<_> = launched.iter().flat_map(|l| l.remote.clone()).collect();
         let mut keep_record = false;

@@ -33,6 +33,9 @@ pub struct Launched {
     pub class: &'static str,
     pub layout: Layout,
     pub processes: Vec<StartedProcess>,
+    /// Processes of the set that are not engines (the forker of forked engines): recorded in
+    /// rcluster's state and stopped with the cluster, but not listed in the cluster file.
+    pub helpers: Vec<StartedProcess>,
     pub job: Option<SubmittedJob>,
     /// Files written for it besides its output (batch scripts), removed with the cluster.
     pub files: Vec<PathBuf>,
@@ -46,6 +49,7 @@ impl Launched {
             class,
             layout,
             processes: Vec::new(),
+            helpers: Vec::new(),
             job: None,
             files: Vec::new(),
             remote: Vec::new(),
@@ -54,22 +58,34 @@ impl Launched {
 
     /// Nothing was started (yet).
     pub fn is_empty(&self) -> bool {
-        self.processes.is_empty() && self.job.is_none() && self.remote.is_empty()
+        self.processes.is_empty()
+            && self.helpers.is_empty()
+            && self.job.is_none()
+            && self.remote.is_empty()
     }
 
     /// Its first process that is no longer running (reaped, so it does not linger).
     pub fn exited(&mut self) -> Option<&StartedProcess> {
-        let i = self.processes.iter_mut().position(|p| !p.running())?;
-        Some(&self.processes[i])
+        let i = self.all_mut().position(|p| !p.running())?;
+        self.processes.iter().chain(&self.helpers).nth(i)
     }
 
     /// Reaps its processes that have exited.
     pub fn reap(&mut self) {
-        for process in &mut self.processes {
+        for process in self.all_mut() {
             if let Some(child) = &mut process.child {
                 let _ = child.try_wait();
             }
         }
+    }
+
+    /// Every process it started: engines, then helpers.
+    pub fn all(&self) -> impl Iterator<Item = &StartedProcess> {
+        self.processes.iter().chain(&self.helpers)
+    }
+
+    fn all_mut(&mut self) -> impl Iterator<Item = &mut StartedProcess> {
+        self.processes.iter_mut().chain(&mut self.helpers)
     }
 
     /// Its state in the cluster file, as the ipyparallel launcher of its class writes it.

@@ -8,6 +8,7 @@ use super::{
     StartedProcess, env_line,
 };
 use crate::output::Printer;
+use crate::settings::EngineStart;
 
 pub struct Local;
 
@@ -74,6 +75,9 @@ impl EngineBackend for Local {
         launched: &mut Launched,
         printer: &Printer,
     ) -> Result<()> {
+        if spec.target.config.engines.start == EngineStart::Fork {
+            return super::fork::start_local(spec, launched, printer);
+        }
         let argv = spec.argv();
         let log_dir = spec.target.profile.log_dir();
         let mut result = Ok(());
@@ -98,6 +102,9 @@ impl EngineBackend for Local {
     }
 
     fn describe(&self, spec: &EngineSetSpec) -> Result<String> {
+        if spec.target.config.engines.start == EngineStart::Fork {
+            return Ok(super::fork::describe_local(spec));
+        }
         Ok(format!(
             "# {} engines (local), each:\n{} {}\n",
             spec.n,

@@ -11,6 +11,7 @@
 //! one line there.
 
 mod command;
+pub mod fork;
 mod job;
 mod launched;
 pub mod local;

@@ -83,6 +83,7 @@ impl EngineBackend for Mpi {
         launched: &mut Launched,
         printer: &Printer,
     ) -> Result<()> {
+        super::fork::say_not_forked(spec, printer, "MPI engines' ids are MPI ranks");
         let mpi = &spec.target.config.mpi;
         let process = StartedProcess::spawn(
             &argv(mpi, spec.n, &spec.argv()),

@@ -88,6 +88,9 @@ fn apply_overrides(config: &mut ProfileConfig, args: &StartArgs) -> Result<()> {
     if let Some(engines) = args.engines {
         config.engines.launcher = engines;
     }
+    if let Some(start) = args.engine_start {
+        config.engines.start = start;
+    }
     if let Some(k) = args.engines_per_job {
         config.engines.per_job = Some(k);
     }

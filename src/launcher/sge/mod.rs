@@ -70,6 +70,7 @@ impl Render<'_> {
             builtin,
             vars: &target.config.vars,
             cli_vars: target.cli_vars,
+            fork_program: None,
         }
         .render()
     }

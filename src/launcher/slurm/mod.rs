@@ -6,8 +6,9 @@ pub mod queue;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
+use super::fork::SlurmFork;
 use super::job::Submission;
 use super::{
     ControllerBackend, ControllerSpec, EngineBackend, EngineSetSpec, Launched, Layout, Scheduler,
@@ -15,6 +16,7 @@ use super::{
 };
 use crate::batch::{BatchSettings, Builtin, Role, Script, ScriptRequest};
 use crate::output::Printer;
+use crate::settings::EngineStart;
 
 /// The controller as a Slurm job.
 pub struct SlurmController;
@@ -57,6 +59,7 @@ fn controller_script(spec: &ControllerSpec) -> Result<Script> {
         builtin: Builtin::SlurmController,
         vars: &target.config.vars,
         cli_vars: target.cli_vars,
+        fork_program: None,
     }
     .render()
 }
@@ -144,8 +147,26 @@ impl ControllerBackend for SlurmController {
 }
 
 impl SlurmEngines {
+    /// The forker setup when this set's engines are forked: fork start asked for, not MPI,
+    /// and the built-in template or a user's template that uses `{fork_program}`.
+    fn fork(&self, spec: &EngineSetSpec) -> Result<Option<SlurmFork>> {
+        let config = spec.target.config;
+        if self.mpi || config.engines.start != EngineStart::Fork {
+            return Ok(None);
+        }
+        if let Some(name) = config.engines.template.as_deref() {
+            let path = crate::batch::resolve_template_file(name, &spec.target.profile.dir)?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read template `{}`", path.display()))?;
+            if !text.contains("fork_program") {
+                return Ok(None);
+            }
+        }
+        Ok(Some(SlurmFork::of(spec)))
+    }
+
     /// The batch script of an engine set.
-    fn engine_script(&self, spec: &EngineSetSpec) -> Result<Script> {
+    fn engine_script(&self, spec: &EngineSetSpec, fork: Option<&SlurmFork>) -> Result<Script> {
         let target = &spec.target;
         let output = target.engines_log(spec.set_id);
         ScriptRequest {
@@ -161,11 +182,14 @@ impl SlurmEngines {
             template: target.config.engines.template.as_deref(),
             builtin: if self.mpi {
                 Builtin::SlurmMpiEngines
+            } else if fork.is_some() {
+                Builtin::SlurmForkEngines
             } else {
                 Builtin::SlurmEngines
             },
             vars: &target.config.vars,
             cli_vars: target.cli_vars,
+            fork_program: fork.map(|f| f.program.as_str()),
         }
         .render()
     }
@@ -193,7 +217,10 @@ impl EngineBackend for SlurmEngines {
     }
 
     fn script(&self, spec: &EngineSetSpec) -> Option<Result<Script>> {
-        Some(self.engine_script(spec))
+        Some(
+            self.fork(spec)
+                .and_then(|fork| self.engine_script(spec, fork.as_ref())),
+        )
     }
 
     fn scheduler(&self) -> Option<&'static dyn Scheduler> {
@@ -210,10 +237,22 @@ impl EngineBackend for SlurmEngines {
         launched: &mut Launched,
         printer: &Printer,
     ) -> Result<()> {
+        let fork = self.fork(spec)?;
+        match &fork {
+            Some(fork) => fork.write(launched)?,
+            None if self.mpi => {
+                super::fork::say_not_forked(spec, printer, "MPI engines' ids are MPI ranks")
+            }
+            None => super::fork::say_not_forked(
+                spec,
+                printer,
+                "the engine template has no `{fork_program}` (docs/fork-start.md shows how to add it)",
+            ),
+        }
         Submission {
             scheduler: &SLURM,
             queue: partition(&spec.target),
-            script: self.engine_script(spec)?,
+            script: self.engine_script(spec, fork.as_ref())?,
             path: script_path(&spec.target, &format!("engines-{}", spec.set_id)),
             env: spec.env,
             role: "engines",
@@ -231,9 +270,18 @@ impl EngineBackend for SlurmEngines {
     }
 
     fn describe(&self, spec: &EngineSetSpec) -> Result<String> {
-        let script = self.engine_script(spec)?;
+        let fork = self.fork(spec)?;
+        let script = self.engine_script(spec, fork.as_ref())?;
         let path = script_path(&spec.target, &format!("engines-{}", spec.set_id));
-        let what = format!("{} engines ({})", spec.n, self.name());
+        let mut what = format!("{} engines ({})", spec.n, self.name());
+        if let Some(fork) = &fork {
+            what = format!(
+                "{what}, forked by one forker per node; its spec, written to {} (mode 0600): {}\n# the forker's source is written to {};",
+                fork.spec_file.display(),
+                fork.spec,
+                fork.source_file.display()
+            );
+        }
         Ok(describe_job(&what, &script, &path, spec.env))
     }
 }
