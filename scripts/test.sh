@@ -33,6 +33,8 @@ cargo clippy --all-targets --quiet -- -D warnings
 say "cargo test"
 export RCLUSTER_REQUIRE_SLURM=1 RCLUSTER_REQUIRE_SGE=1 RCLUSTER_REQUIRE_MPI=1 RCLUSTER_REQUIRE_USER=1 RCLUSTER_REQUIRE_SSH=1
 export RCLUSTER_TEST_PYTHON="$ROOT/.venv/bin/python"
+# ipyparallel's client tests against exec and fork clusters (issue 16): .venv has pytest.
+export RCLUSTER_IPP_TEST_VENV="$ROOT/.venv" RCLUSTER_REQUIRE_IPP_TESTS=1
 # Two test threads: each cluster test runs a controller and engines on this 2-core machine.
 cargo test -- --test-threads=2
 
