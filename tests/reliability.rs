@@ -616,11 +616,12 @@ fn engine_submission_failing_after_the_controller_job_cancels_it() {
         return;
     }
     let env = Env::new();
+    // The script renders, so the controller's job goes first; then sbatch rejects the engines'.
     slurm_profile_with_engine_template(
         &env,
         1,
         "bad.engine.template",
-        "#!/bin/sh\n#SBATCH --ntasks={n}\nsrun {program_and_args} {no_such_variable}\n",
+        "#!/bin/sh\n#SBATCH --ntasks={n}\n#SBATCH --time=not-a-time\nsrun {program_and_args}\n",
     );
     let out = env
         .rcluster()
@@ -638,7 +639,7 @@ fn engine_submission_failing_after_the_controller_job_cancels_it() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("bad.engine.template") && stderr.contains("no_such_variable"),
+        stderr.contains("bad.engine.template") && stderr.contains("cannot submit the engines job"),
         "{stderr}"
     );
     let job = stderr
@@ -653,6 +654,43 @@ fn engine_submission_failing_after_the_controller_job_cancels_it() {
         "controller job left running"
     );
     assert_nothing_left(&env, "s", "half");
+}
+
+/// Every batch script is rendered before anything is submitted: an engine template that does
+/// not render fails the start with no job queued at all.
+#[test]
+fn an_engine_template_error_submits_nothing() {
+    if !slurm_available() {
+        return;
+    }
+    let env = Env::new();
+    slurm_profile_with_engine_template(
+        &env,
+        1,
+        "bad.engine.template",
+        "#!/bin/sh\n#SBATCH --ntasks={n}\nsrun {program_and_args} {no_such_variable}\n",
+    );
+    let out = env
+        .rcluster()
+        .args([
+            "start",
+            "--profile",
+            "s",
+            "--cluster-id",
+            "none",
+            "--timeout",
+            "120",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.engine.template") && stderr.contains("no_such_variable"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("submitted"), "{stderr}");
+    assert_nothing_left(&env, "s", "none");
 }
 
 #[test]
