@@ -325,3 +325,44 @@ fn stop_never_signals_a_recorded_pid_that_now_belongs_to_another_process() {
     let _ = stranger.wait();
     assert!(still, "the stranger was signalled");
 }
+
+/// Fork start does not reach ssh hosts yet: asked for, it says so once and the engines still
+/// start (with exec) and register.
+#[test]
+fn fork_start_asked_for_ssh_engines_says_they_start_with_exec() {
+    let Some(lab) = ssh_lab() else { return };
+    let env = Env::new();
+    ssh_profile(&env, "f", &lab, "hosts = [\"lab1:2\"]");
+    let out = env
+        .rcluster()
+        .args([
+            "start",
+            "--profile",
+            "f",
+            "--cluster-id",
+            "fk",
+            "--engine-start",
+            "fork",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("engines on ssh hosts are not forked yet")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    let pids = remote_pids(&remote_record(&env, "f", "fk"));
+    assert_eq!(pids.len(), 2);
+    env.rcluster()
+        .args(["stop", "--profile", "f"])
+        .assert()
+        .success();
+    assert_eq!(
+        wait_all_gone(&pids, Duration::from_secs(5)),
+        Vec::<i32>::new()
+    );
+}

@@ -333,6 +333,7 @@ impl EngineBackend for SshEngines {
         launched: &mut Launched,
         printer: &Printer,
     ) -> Result<()> {
+        super::fork::say_not_forked(spec, printer, "engines on ssh hosts are not forked yet");
         let config = &spec.target.config.ssh;
         let plan = assign(&hosts(config)?, spec.n)?;
         let command = ssh_command(config);
