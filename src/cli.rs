@@ -534,14 +534,15 @@ impl ValueEnum for EngineLauncher {
 
 impl ValueEnum for EngineStart {
     fn value_variants<'a>() -> &'a [Self] {
-        &[EngineStart::Exec, EngineStart::Fork]
+        &[EngineStart::Auto, EngineStart::Exec, EngineStart::Fork]
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
         let help = match self {
+            EngineStart::Auto => "Fork where the engine launcher can, exec elsewhere (the default)",
             EngineStart::Exec => "Each engine is a new Python, as ipcluster starts it",
             EngineStart::Fork => {
-                "One Python imports the engine once and forks every engine (local and built-in Slurm engines)"
+                "One Python imports the engine once and forks every engine; says so where a launcher cannot"
             }
         };
         Some(PossibleValue::new(self.name()).help(help))

@@ -46,8 +46,11 @@ pub enum EngineLauncher {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EngineStart {
-    /// Each engine is a new Python (`python -m ipyparallel.engine`), as ipcluster starts it
+    /// Fork where the launcher can (local engines, the built-in Slurm engine template, a
+    /// template with `{fork_program}`, ssh hosts), exec elsewhere, without a word
     #[default]
+    Auto,
+    /// Each engine is a new Python (`python -m ipyparallel.engine`), as ipcluster starts it
     Exec,
     /// One Python imports the engine once and forks every engine from it
     Fork,
@@ -56,9 +59,15 @@ pub enum EngineStart {
 impl EngineStart {
     pub fn name(self) -> &'static str {
         match self {
+            EngineStart::Auto => "auto",
             EngineStart::Exec => "exec",
             EngineStart::Fork => "fork",
         }
+    }
+
+    /// Whether engines are forked where the launcher can fork them.
+    pub fn forks(self) -> bool {
+        self != EngineStart::Exec
     }
 }
 
@@ -144,7 +153,7 @@ pub struct ControllerConfig {
 pub struct EnginesConfig {
     #[serde(default)]
     pub launcher: EngineLauncher,
-    /// Exec a new Python per engine, or fork engines from one (local and built-in Slurm engines).
+    /// Fork engines where the launcher can (`auto`, the default), always exec, or fork and say where not.
     #[serde(default)]
     pub start: EngineStart,
     /// Number of engines (default: the number of CPUs on this machine).
@@ -389,15 +398,21 @@ mod tests {
     }
 
     #[test]
-    fn engine_start_defaults_to_exec_and_names_its_values() {
+    fn engine_start_defaults_to_auto_and_names_its_values() {
         let cfg = ProfileConfig::parse("[engines]\n", Path::new("x")).unwrap();
-        assert_eq!(cfg.engines.start, EngineStart::Exec);
+        assert_eq!(cfg.engines.start, EngineStart::Auto);
+        assert!(cfg.engines.start.forks());
+        let cfg = ProfileConfig::parse("[engines]\nstart = \"exec\"\n", Path::new("x")).unwrap();
+        assert!(!cfg.engines.start.forks());
         let cfg = ProfileConfig::parse("[engines]\nstart = \"fork\"\n", Path::new("x")).unwrap();
         assert_eq!(cfg.engines.start, EngineStart::Fork);
         let err = ProfileConfig::parse("[engines]\nstart = \"spawn\"\n", Path::new("x"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("expected `exec` or `fork`"), "{err}");
+        assert!(
+            err.contains("expected one of `auto`, `exec`, `fork`"),
+            "{err}"
+        );
     }
 
     #[test]

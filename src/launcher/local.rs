@@ -8,7 +8,6 @@ use super::{
     StartedProcess, env_line,
 };
 use crate::output::Printer;
-use crate::settings::EngineStart;
 
 pub struct Local;
 
@@ -75,7 +74,7 @@ impl EngineBackend for Local {
         launched: &mut Launched,
         printer: &Printer,
     ) -> Result<()> {
-        if spec.target.config.engines.start == EngineStart::Fork {
+        if spec.target.config.engines.start.forks() {
             return super::fork::start_local(spec, launched, printer);
         }
         let argv = spec.argv();
@@ -102,7 +101,7 @@ impl EngineBackend for Local {
     }
 
     fn describe(&self, spec: &EngineSetSpec) -> Result<String> {
-        if spec.target.config.engines.start == EngineStart::Fork {
+        if spec.target.config.engines.start.forks() {
             return Ok(super::fork::describe_local(spec));
         }
         Ok(format!(

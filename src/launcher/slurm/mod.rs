@@ -16,7 +16,6 @@ use super::{
 };
 use crate::batch::{BatchSettings, Builtin, Role, Script, ScriptRequest};
 use crate::output::Printer;
-use crate::settings::EngineStart;
 
 /// The controller as a Slurm job.
 pub struct SlurmController;
@@ -151,7 +150,7 @@ impl SlurmEngines {
     /// and the built-in template or a user's template that uses `{fork_program}`.
     fn fork(&self, spec: &EngineSetSpec) -> Result<Option<SlurmFork>> {
         let config = spec.target.config;
-        if self.mpi || config.engines.start != EngineStart::Fork {
+        if self.mpi || !config.engines.start.forks() {
             return Ok(None);
         }
         if let Some(name) = config.engines.template.as_deref() {
