@@ -235,6 +235,7 @@ Register-ArgumentCompleter -Native -CommandName 'rcluster' -ScriptBlock {
             [CompletionResult]::new('--qos', '--qos', [CompletionResultType]::ParameterName, 'Slurm quality of service (`#SBATCH --qos`)')
             [CompletionResult]::new('--time', '--time', [CompletionResultType]::ParameterName, 'Time limit of each job, in any form `sbatch --time` takes (`#SBATCH --time`)')
             [CompletionResult]::new('--directive', '--directive', [CompletionResultType]::ParameterName, 'An extra `#SBATCH` line, e.g. `--directive=--mem=4G` (repeatable)')
+            [CompletionResult]::new('--engine-start', '--engine-start', [CompletionResultType]::ParameterName, 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`; the built-in Slurm engine template differs)')
             [CompletionResult]::new('--var', '--var', [CompletionResultType]::ParameterName, 'Set a template variable (repeatable), e.g. `--var program_args=`')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`')
             [CompletionResult]::new('--profile-dir', '--profile-dir', [CompletionResultType]::ParameterName, 'Profile directory to use instead of a named profile')
@@ -243,8 +244,8 @@ Register-ArgumentCompleter -Native -CommandName 'rcluster' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: only results and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more about what is done (repeat for more)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

@@ -333,7 +333,7 @@ _rcluster() {
                     return 0
                     ;;
                 --engine-start)
-                    COMPREPLY=($(compgen -W "exec fork" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto exec fork" -- "${cur}"))
                     return 0
                     ;;
                 --engines-per-job)
@@ -1120,7 +1120,7 @@ _rcluster() {
             return 0
             ;;
         rcluster__subcmd__render)
-            opts="-n -q -v -h -V --n --cluster-id --role --partition --account --qos --time --directive --var --profile --profile-dir --quiet --verbose --color --help --version"
+            opts="-n -q -v -h -V --n --cluster-id --role --partition --account --qos --time --directive --engine-start --var --profile --profile-dir --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1160,6 +1160,10 @@ _rcluster() {
                     ;;
                 --directive)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine-start)
+                    COMPREPLY=($(compgen -W "auto exec fork" -- "${cur}"))
                     return 0
                     ;;
                 --var)
@@ -1213,7 +1217,7 @@ _rcluster() {
                     return 0
                     ;;
                 --engine-start)
-                    COMPREPLY=($(compgen -W "exec fork" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto exec fork" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

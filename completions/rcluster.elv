@@ -218,6 +218,7 @@ set edit:completion:arg-completer[rcluster] = {|@words|
             cand --qos 'Slurm quality of service (`#SBATCH --qos`)'
             cand --time 'Time limit of each job, in any form `sbatch --time` takes (`#SBATCH --time`)'
             cand --directive 'An extra `#SBATCH` line, e.g. `--directive=--mem=4G` (repeatable)'
+            cand --engine-start 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`; the built-in Slurm engine template differs)'
             cand --var 'Set a template variable (repeatable), e.g. `--var program_args=`'
             cand --profile 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`'
             cand --profile-dir 'Profile directory to use instead of a named profile'
@@ -226,8 +227,8 @@ set edit:completion:arg-completer[rcluster] = {|@words|
             cand --quiet 'Print less: only results and errors'
             cand -v 'Print more about what is done (repeat for more)'
             cand --verbose 'Print more about what is done (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

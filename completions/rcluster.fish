@@ -58,8 +58,9 @@ slurm\t'A Slurm batch job running `srun` (one engine per task)'
 slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'
 sge\t'A Grid Engine array job (`qsub -t 1-N`), one engine per task'
 ssh\t'Processes on the `[ssh] hosts`, started over ssh'"
-complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l engine-start -d 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`)' -r -f -a "exec\t'Each engine is a new Python, as ipcluster starts it'
-fork\t'One Python imports the engine once and forks every engine (local and built-in Slurm engines)'"
+complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l engine-start -d 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`)' -r -f -a "auto\t'Fork where the engine launcher can, exec elsewhere (the default)'
+exec\t'Each engine is a new Python, as ipcluster starts it'
+fork\t'One Python imports the engine once and forks every engine; says so where a launcher cannot'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l timeout -d 'Seconds to wait for the controller and for all engines to register' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l engines-per-job -d 'Split the engines into Slurm jobs of at most K engines each (overrides `[engines] per_job`)' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand start" -l partition -d 'Slurm partition (`#SBATCH --partition`; template variable `queue`)' -r
@@ -133,8 +134,9 @@ slurm\t'A Slurm batch job running `srun` (one engine per task)'
 slurm-mpi\t'A Slurm batch job running one MPI program over the allocation; engine ids are MPI ranks'
 sge\t'A Grid Engine array job (`qsub -t 1-N`), one engine per task'
 ssh\t'Processes on the `[ssh] hosts`, started over ssh'"
-complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l engine-start -d 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`)' -r -f -a "exec\t'Each engine is a new Python, as ipcluster starts it'
-fork\t'One Python imports the engine once and forks every engine (local and built-in Slurm engines)'"
+complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l engine-start -d 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`)' -r -f -a "auto\t'Fork where the engine launcher can, exec elsewhere (the default)'
+exec\t'Each engine is a new Python, as ipcluster starts it'
+fork\t'One Python imports the engine once and forks every engine; says so where a launcher cannot'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l engines-per-job -d 'Split the engines into Slurm jobs of at most K engines each' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l timeout -d 'Seconds to wait for the new engines to register' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand engines; and __fish_seen_subcommand_from add" -l partition -d 'Slurm partition (`#SBATCH --partition`; template variable `queue`)' -r
@@ -191,6 +193,9 @@ complete -c rcluster -n "__fish_rcluster_using_subcommand render" -l account -d 
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -l qos -d 'Slurm quality of service (`#SBATCH --qos`)' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -l time -d 'Time limit of each job, in any form `sbatch --time` takes (`#SBATCH --time`)' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -l directive -d 'An extra `#SBATCH` line, e.g. `--directive=--mem=4G` (repeatable)' -r
+complete -c rcluster -n "__fish_rcluster_using_subcommand render" -l engine-start -d 'Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`; the built-in Slurm engine template differs)' -r -f -a "auto\t'Fork where the engine launcher can, exec elsewhere (the default)'
+exec\t'Each engine is a new Python, as ipcluster starts it'
+fork\t'One Python imports the engine once and forks every engine; says so where a launcher cannot'"
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -l var -d 'Set a template variable (repeatable), e.g. `--var program_args=`' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -l profile -d 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -l profile-dir -d 'Profile directory to use instead of a named profile' -r -F
@@ -199,7 +204,7 @@ always\t''
 never\t''"
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -s q -l quiet -d 'Print less: only results and errors'
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -s v -l verbose -d 'Print more about what is done (repeat for more)'
-complete -c rcluster -n "__fish_rcluster_using_subcommand render" -s h -l help -d 'Print help'
+complete -c rcluster -n "__fish_rcluster_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rcluster -n "__fish_rcluster_using_subcommand render" -s V -l version -d 'Print version'
 complete -c rcluster -n "__fish_rcluster_using_subcommand clean" -l profile -d 'IPython profile name: the profile directory is `$IPYTHONDIR/profile_<NAME>`' -r
 complete -c rcluster -n "__fish_rcluster_using_subcommand clean" -l profile-dir -d 'Profile directory to use instead of a named profile' -r -F

@@ -214,6 +214,11 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub slurm: SlurmArgs,
 
+    /// Exec a new Python per engine, or fork the engines from one (overrides `[engines] start`;
+    /// the built-in Slurm engine template differs)
+    #[arg(long, value_name = "HOW")]
+    pub engine_start: Option<EngineStart>,
+
     /// Set a template variable (repeatable), e.g. `--var program_args=`
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = crate::batch::parse_var)]
     pub vars: Vec<(String, String)>,

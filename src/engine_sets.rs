@@ -175,7 +175,7 @@ impl StopSets<'_> {
         // signalled, and a scheduler that does not answer cannot confirm a job ended.
         let mut targets = Vec::new();
         for piece in &chosen {
-            for entry in &piece.processes {
+            for entry in piece.processes.iter().chain(&piece.helpers) {
                 match entry.check {
                     ProcessCheck::Running => targets.push(entry.pid),
                     ProcessCheck::Gone => {}
@@ -378,7 +378,7 @@ const JOB_END_TIMEOUT: Duration = Duration::from_secs(60);
 fn sweep_leftovers(cluster: &Cluster, kept: &[&Piece], grace: Duration) -> process::Terminated {
     let kept_pids: Vec<i32> = kept
         .iter()
-        .flat_map(|p| &p.processes)
+        .flat_map(|p| p.processes.iter().chain(&p.helpers))
         .filter(|p| p.check == ProcessCheck::Running)
         .map(|p| p.pid)
         .collect();
@@ -417,7 +417,7 @@ fn forget(cluster: &Cluster, path: &std::path::Path, chosen: &[&Piece]) -> Resul
     }
     let pids: Vec<i32> = chosen
         .iter()
-        .flat_map(|p| &p.processes)
+        .flat_map(|p| p.processes.iter().chain(&p.helpers))
         .map(|p| p.pid)
         .collect();
     let job_ids: Vec<&str> = chosen
@@ -558,6 +558,7 @@ mod tests {
             }),
             output_files: Vec::new(),
             remote: Vec::new(),
+            helpers: Vec::new(),
         }
     }
 

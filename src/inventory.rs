@@ -72,6 +72,9 @@ pub struct Piece {
     /// Its processes on other hosts, each host with whether each process runs (an error: the
     /// host did not answer).
     pub remote: Vec<(RemoteHost, Result<Vec<bool>, String>)>,
+    /// Its processes that are not engines (the forker of forked engines), from rcluster's
+    /// record: they are stopped with the set, and spared while it runs.
+    pub helpers: Vec<ProcessEntry>,
 }
 
 /// Overall state, as `rcluster list` shows it.
@@ -139,11 +142,21 @@ impl Cluster {
         };
         if cluster.is_leftover_record() {
             // Stopped by ipcluster or ipp.Cluster, which know nothing of rcluster's record or
-            // of the engines' copy of the connection file.
+            // of the engines' copy of the connection file or the forkers' specs and pids files.
             crate::fsutil::remove_inside(
                 &profile.dir,
                 &connection::engine_url_file(&security, cluster_id),
             )?;
+            let pid_dir = profile.dir.join("pid");
+            let sets = cluster.engine_set_ids();
+            let recorded = cluster.state.iter().flat_map(|s| s.files.iter().cloned());
+            for file in forker_files(&security, cluster_id, &sets)
+                .into_iter()
+                .chain(forker_files(&pid_dir, cluster_id, &sets))
+                .chain(recorded.filter(|f| f.starts_with(&security) || f.starts_with(&pid_dir)))
+            {
+                crate::fsutil::remove_inside(&profile.dir, &file)?;
+            }
             crate::fsutil::remove_inside(&profile.dir, &state::path(&security, cluster_id))?;
             return Ok(None);
         }
@@ -250,6 +263,7 @@ impl Cluster {
             .into_iter()
             .map(|(role, set_id, launcher)| Piece {
                 remote: self.remote_of(set_id.as_deref()),
+                helpers: self.helpers_of(set_id.as_deref(), launcher, &here, &boot_id),
                 role,
                 set_id,
                 class: launcher.class.clone(),
@@ -410,6 +424,30 @@ impl Cluster {
     }
 
     /// The hosts of engine set `set_id`, with their checks.
+    fn helpers_of(
+        &self,
+        set_id: Option<&str>,
+        launcher: &LauncherEntry,
+        here: &str,
+        boot_id: &str,
+    ) -> Vec<ProcessEntry> {
+        let (Some(set_id), Some(state)) = (set_id, &self.state) else {
+            return Vec::new();
+        };
+        let engines: Vec<i32> = launcher.processes().iter().map(|p| p.pid).collect();
+        state
+            .processes
+            .iter()
+            .filter(|r| r.set.as_deref() == Some(set_id) && !engines.contains(&r.pid))
+            .map(|r| ProcessEntry {
+                pid: r.pid,
+                role: Role::Engines,
+                check: self.check_process(r.pid, here, boot_id),
+                output_file: None,
+            })
+            .collect()
+    }
+
     fn remote_of(&self, set_id: Option<&str>) -> Vec<(RemoteHost, Result<Vec<bool>, String>)> {
         let Some(set_id) = set_id else {
             return Vec::new();
@@ -561,6 +599,22 @@ impl Cluster {
             .map(|d| d.as_secs())
     }
 
+    /// The ids of its engine sets, from the cluster file and rcluster's record.
+    fn engine_set_ids(&self) -> Vec<String> {
+        let mut sets: Vec<String> = self
+            .file
+            .iter()
+            .flat_map(|file| file.engine_sets.iter().map(|(id, _)| id.clone()))
+            .collect();
+        if let Some(state) = &self.state {
+            sets.extend(state.processes.iter().filter_map(|p| p.set.clone()));
+            sets.extend(state.remote.iter().map(|h| h.set_id.clone()));
+        }
+        sets.sort();
+        sets.dedup();
+        sets
+    }
+
     /// Every file that belongs to this cluster: cluster and state files, connection files, and
     /// (with `logs`) the launchers' output files and the hub's engine-state file.
     pub fn files(&self, logs: bool) -> Vec<PathBuf> {
@@ -571,7 +625,13 @@ impl Cluster {
             connection::connection_file(&security, id, "engine"),
             connection::engine_url_file(&security, id),
         ];
+        // A forker's spec (and source) and pids files, found by name too: a record that was
+        // lost or rewritten must not leave the spec, which names the connection file, behind.
+        let sets = self.engine_set_ids();
+        files.extend(forker_files(&security, id, &sets));
+        files.extend(forker_files(&self.profile.dir.join("pid"), id, &sets));
         if logs {
+            files.extend(forker_files(&self.profile.log_dir(), id, &sets));
             for (_, launcher) in self.launchers() {
                 files.extend(launcher.output_files().into_iter().map(PathBuf::from));
             }
@@ -585,6 +645,29 @@ impl Cluster {
         files.push(state::path(&security, id));
         files
     }
+}
+
+/// `forker-<id>-<set>-…` and `forker-<id>-<set>.…` files in `dir`, for the given sets.
+fn forker_files(dir: &std::path::Path, cluster_id: &str, sets: &[String]) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name();
+            let Some(name) = name.to_str() else {
+                return false;
+            };
+            sets.iter().any(|set| {
+                name.strip_prefix(&format!("forker-{cluster_id}-{set}"))
+                    .is_some_and(|rest| rest.starts_with(['-', '.']))
+            })
+        })
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
 }
 
 /// Cluster ids with a cluster file or an rcluster state file in the profile.

@@ -290,6 +290,7 @@ impl<'a> Plan<'a> {
             program,
             args,
             env,
+            start_wait: self.connection_wait,
         }
     }
 

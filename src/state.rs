@@ -21,6 +21,10 @@ pub struct ProcessRecord {
     pub start_time: u64,
     /// `controller` or `engines`.
     pub role: String,
+    /// The engine set it belongs to, so `engines stop` ends a set's forker with the set and
+    /// spares the forkers of the sets that keep running (absent in records before 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<String>,
 }
 
 /// A batch job rcluster submitted.

@@ -125,12 +125,25 @@ fn engines_that_cannot_start_roll_back_with_their_log() {
 fn python_without_ipyparallel_is_reported() {
     let env = Env::new();
     env.create_profile("p");
-    // A real Python in which `import ipyparallel` fails, as in an environment without it.
+    // A real Python in which `import ipyparallel` fails, as in an environment without it. It
+    // runs `-m MODULE` (exec-started engines) and `-c CODE` (the forker, whose import then
+    // fails, so it starts the engines with exec through this same Python); the package's
+    // metadata is still there, so start's version probe passes and the failure comes later.
     let python = script(
         &env,
         "python-without-ipyparallel",
         &format!(
-            "exec {} -c 'import sys, runpy; sys.modules[\"ipyparallel\"] = None; sys.argv = sys.argv[2:]; runpy.run_module(sys.argv[0], run_name=\"__main__\")' \"$@\"",
+            "exec {} -c '
+import sys, runpy
+sys.modules[\"ipyparallel\"] = None
+flag, target, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+if flag == \"-m\":
+    sys.argv = [target, *rest]
+    runpy.run_module(target, run_name=\"__main__\", alter_sys=True)
+else:
+    sys.argv = [\"-c\", *rest]
+    exec(compile(target, \"<string>\", \"exec\"), {{\"__name__\": \"__main__\"}})
+' \"$@\"",
             venv_python().display()
         ),
     );

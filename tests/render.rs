@@ -69,6 +69,8 @@ fn built_in_templates_insert_sbatch_lines_in_ipclusters_order() {
             "01:00:00",
             "--var",
             "program_and_args=srun-me",
+            "--engine-start",
+            "exec",
         ])
         .output()
         .unwrap();
@@ -98,6 +100,45 @@ fn built_in_templates_insert_sbatch_lines_in_ipclusters_order() {
 }
 
 #[test]
+fn built_in_engine_template_forks_one_forker_per_node_by_default() {
+    let env = Env::new();
+    let out = env
+        .rcluster()
+        .args([
+            "render",
+            "-n",
+            "4",
+            "--cluster-id",
+            "abc",
+            "--partition",
+            "gpu",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // The same #SBATCH lines in ipcluster's order; one task per node runs the forker.
+    assert_eq!(
+        &lines[..3],
+        ["#!/bin/sh", "#SBATCH --ntasks=4", "#SBATCH --partition=gpu"]
+    );
+    assert_eq!(
+        &lines[4..6],
+        ["#SBATCH --export=ALL", "#SBATCH --job-name=ipengine-abc"]
+    );
+    let run = lines[6];
+    assert!(
+        run.starts_with("RCLUSTER_TASKS_PER_NODE=\"$SLURM_TASKS_PER_NODE\" srun ")
+            && run.contains("--ntasks-per-node=1 --whole ")
+            && run.contains("/security/forker-abc-")
+            && !run.contains("ipyparallel.engine"),
+        "{text}"
+    );
+    assert_eq!(lines.len(), 7, "{text}");
+}
+
+#[test]
 fn controller_script_listens_on_all_interfaces() {
     let env = Env::new();
     env.rcluster()
@@ -121,7 +162,17 @@ fn directives_and_prologue_from_the_profile() {
     .unwrap();
     let out = env
         .rcluster()
-        .args(["render", "--profile", "s", "-n", "2", "--cluster-id", "d"])
+        .args([
+            "render",
+            "--profile",
+            "s",
+            "-n",
+            "2",
+            "--cluster-id",
+            "d",
+            "--engine-start",
+            "exec",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
@@ -226,6 +277,8 @@ fn start_dry_run_prints_scripts_and_commands_and_runs_nothing() {
             "4",
             "--cluster-id",
             "dry",
+            "--engine-start",
+            "exec",
             "--dry-run",
         ])
         .output()
@@ -261,4 +314,35 @@ fn start_dry_run_prints_scripts_and_commands_and_runs_nothing() {
         "dry run wrote files"
     );
     assert!(common::processes_under(&env.ipython_dir).is_empty());
+    // By default the engine jobs fork on each node; their spec (shown, not written) holds no key.
+    let out = env
+        .rcluster()
+        .args([
+            "start",
+            "--profile",
+            "s",
+            "-n",
+            "8",
+            "--cluster-id",
+            "dry",
+            "--dry-run",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.matches("--ntasks-per-node=1 --whole").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(text.matches("--IPEngine.url_file=").count(), 1, "{text}");
+    assert!(!text.contains("\"key\""), "{text}");
+    assert!(
+        std::fs::read_dir(env.security("s"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "dry run wrote files"
+    );
 }

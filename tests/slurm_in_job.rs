@@ -284,7 +284,7 @@ fn dry_run_inside_a_job_keeps_the_environment_of_local_engines() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("# 2 engines (local)"), "{text}");
+    assert!(text.contains("# 2 engines (local"), "{text}");
     assert!(!text.contains("env -u"), "{text}");
 }
 

@@ -27,6 +27,9 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, _printer: Printer) -> Result<
         config.engines.n = Some(n);
     }
     config.slurm.apply(&args.slurm);
+    if let Some(start) = args.engine_start {
+        config.engines.start = start;
+    }
     if let Some(template) = &args.template {
         // A template named on the command line is looked up in the current directory first.
         let in_cwd = std::env::current_dir().unwrap_or_default().join(template);

@@ -153,12 +153,13 @@ impl<'a> Launch<'a> {
     }
 
     /// Copies what a launcher started into rcluster's state record.
-    fn record(&mut self, launched: &Launched, role: &str) {
+    fn record(&mut self, launched: &Launched, role: &str, set: Option<&str>) {
         for process in launched.all() {
             self.state.processes.push(ProcessRecord {
                 pid: process.pid,
                 start_time: process.start_time,
                 role: role.into(),
+                set: set.map(str::to_string),
             });
         }
         self.state.files.extend(launched.files.iter().cloned());
@@ -179,7 +180,7 @@ impl<'a> Launch<'a> {
         let spec = self.plan.controller_spec();
         let mut launched = Launched::new(backend.class(), backend.layout());
         let result = backend.start(&spec, &mut launched, printer);
-        self.record(&launched, "controller");
+        self.record(&launched, "controller", None);
         if !launched.is_empty() {
             self.controller = Some(launched);
         }
@@ -197,7 +198,7 @@ impl<'a> Launch<'a> {
             let spec = self.plan.engine_set_spec(&set_id, n, &program, &args, &env);
             let mut launched = Launched::new(backend.class(), backend.layout(n));
             let result = backend.start(&spec, &mut launched, printer);
-            self.record(&launched, "engines");
+            self.record(&launched, "engines", Some(&set_id));
             if !launched.is_empty() {
                 self.engine_sets.push((set_id, launched));
             }

@@ -23,9 +23,6 @@ const _: () = assert!(
     "forker.py must fit in one argument"
 );
 
-/// How long start waits for the forker to list its engines. It forks them right after its
-/// imports (about a second); the bound only keeps a forker that hangs from hanging start.
-const LIST_TIMEOUT: Duration = Duration::from_secs(120);
 const POLL: Duration = Duration::from_millis(100);
 
 /// What one forker is asked to do.
@@ -54,6 +51,7 @@ impl ForkerSpec<'_> {
             "log": self.log,
             "pids_file": self.pids_file,
             "mode": "auto",
+            "python": self.set.target.python.to_string_lossy(),
         })
     }
 }
@@ -141,7 +139,9 @@ pub fn start_local(spec: &EngineSetSpec, launched: &mut Launched, printer: &Prin
         })?;
     printer.verbose(format!("engine forker pid {}", process.pid));
     launched.helpers.push(process);
-    let listed = wait_listed(&pids_file, spec.n as usize, launched, &forker_log)?;
+    let Some(listed) = wait_listed(&pids_file, spec, launched, &forker_log, printer)? else {
+        return Ok(());
+    };
     if let Some(why) = &listed.fallback {
         printer.warn(format!(
             "engines of set {} were started with exec, not fork: {why}",
@@ -161,14 +161,19 @@ pub fn start_local(spec: &EngineSetSpec, launched: &mut Launched, printer: &Prin
     Ok(())
 }
 
-/// Waits until the pids file lists `n` started engines, while the forker runs.
+/// Waits until the pids file lists `n` started engines, while the forker runs, for at most
+/// start's own timeout: past it, the engines listed so far are recorded and start's wait for
+/// the controller and the engines says what is missing (a silent controller, say, is the
+/// better explanation than a forker that waits with it).
 fn wait_listed(
     pids_file: &Path,
-    n: usize,
+    spec: &EngineSetSpec,
     launched: &mut Launched,
     forker_log: &Path,
-) -> Result<PidsFile> {
-    let deadline = Instant::now() + LIST_TIMEOUT;
+    printer: &Printer,
+) -> Result<Option<PidsFile>> {
+    let n = spec.n as usize;
+    let deadline = Instant::now() + spec.start_wait;
     loop {
         if let Some(signal) = crate::interrupt::received() {
             return Err(
@@ -178,7 +183,7 @@ fn wait_listed(
         if let Some(listed) = PidsFile::read(pids_file)?
             && listed.started().len() >= n
         {
-            return Ok(listed);
+            return Ok(Some(listed));
         }
         let forker_running = launched.helpers.iter_mut().all(StartedProcess::running);
         if !forker_running || Instant::now() >= deadline {
@@ -186,17 +191,17 @@ fn wait_listed(
             if let Some(listed) = PidsFile::read(pids_file)? {
                 launched.processes.extend(listed.started());
             }
-            let what = if forker_running {
-                format!(
-                    "did not list its engines within {} s",
-                    LIST_TIMEOUT.as_secs()
-                )
-            } else {
-                "exited before listing its engines".into()
-            };
+            if forker_running {
+                printer.verbose(format!(
+                    "the engine forker listed {} of {n} engines within {} s",
+                    launched.processes.len(),
+                    spec.start_wait.as_secs_f64()
+                ));
+                return Ok(None);
+            }
             let tail = crate::process::log_tail(forker_log, 20);
             return Err(Failure::error(format!(
-                "the engine forker {what}; last lines of `{}`:\n{tail}",
+                "the engine forker exited before listing its engines; last lines of `{}`:\n{tail}",
                 forker_log.display()
             ))
             .hint("`--engine-start exec` starts each engine as its own Python instead")

@@ -17,6 +17,8 @@ The spec (unknown keys are ignored, so an older forker accepts a newer spec):
       "pids_file": "/prof/pid/forker-ID-SET-{host}.json",   # {host}, {first_slot}
       "cwd": "/where/engines/run",  # optional, default: the forker's cwd
       "mode": "auto",               # auto: fork if safe, else exec | fork: or fail | exec
+      "python": "/env/bin/python",  # optional: the Python that exec-started engines run (a
+                                    # wrapper script keeps its effect), default this one
       "preload": ["numpy"],         # optional modules to import once, before forking
       "stop_grace": 5,              # seconds between SIGTERM and SIGKILL when stopping engines
       "node_env": "SLURM_NODEID",   # optional: pick an override from "nodes" by this variable
@@ -459,9 +461,10 @@ class Forker:
             "import ctypes,os,sys\n"
             "ctypes.CDLL(None).prctl(1,15,0,0,0)\n"
             "if os.getppid()!=int(sys.argv[1]): os._exit(1)\n"
-            "os.execv(sys.argv[2],sys.argv[2:])\n"
+            "os.execvp(sys.argv[2],sys.argv[2:])\n"
         )
-        argv = [sys.executable, "-m", "ipyparallel.engine", *self.spec["engine_args"]]
+        python = self.spec.get("python") or sys.executable
+        argv = [python, "-m", "ipyparallel.engine", *self.spec["engine_args"]]
         try:
             log = self.open_log(slot)
         except OSError as e:

@@ -208,6 +208,9 @@ pub struct EngineSetSpec<'a> {
     /// The engines' arguments, after the program.
     pub args: &'a [String],
     pub env: &'a [(String, String)],
+    /// Start's `--timeout`: how long a launcher may wait for its engines to be known (a
+    /// forker to list them); past it, start's own wait reports what is missing.
+    pub start_wait: std::time::Duration,
 }
 
 impl EngineSetSpec<'_> {

@@ -198,6 +198,7 @@ impl EngineBackend for SgeEngines {
         launched: &mut Launched,
         printer: &Printer,
     ) -> Result<()> {
+        super::fork::say_not_forked(spec, printer, "Grid Engine engines are one array task each");
         Submission {
             scheduler: &SGE,
             script: engine_script(spec)?,
