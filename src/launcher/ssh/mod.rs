@@ -258,6 +258,7 @@ impl SshEngines {
             python,
             profile_dir: String::new(),
             processes: Vec::new(),
+            helpers: Vec::new(),
             files: Vec::new(),
             dir: None,
         };

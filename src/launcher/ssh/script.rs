@@ -7,7 +7,8 @@ use super::super::{EngineSetSpec, RemoteHost};
 use crate::shell::quote;
 
 /// `alive PID START`: the process runs (not a zombie) and is the one recorded. Where there is
-/// no `/proc` (start time 0), its command line must name ipyparallel.
+/// no `/proc` (start time 0), its command line must name ipyparallel (an engine) or the
+/// forker's file.
 const ALIVE: &str = r#"alive() {
   if [ -r "/proc/$1/stat" ]; then
     set -- "$1" "$2" $(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null)
@@ -16,7 +17,7 @@ const ALIVE: &str = r#"alive() {
     eval "s=\${22}"
     [ "$2" = 0 ] || [ "$s" = "$2" ]
   else
-    kill -0 "$1" 2>/dev/null && ps -o args= -p "$1" 2>/dev/null | grep -q ipyparallel
+    kill -0 "$1" 2>/dev/null && ps -o args= -p "$1" 2>/dev/null | grep -q -e ipyparallel -e /forker-
   fi
 }
 "#;
@@ -102,7 +103,8 @@ pub fn python_check(python: &str) -> String {
     )
 }
 
-/// Prints `up` or `down` for each recorded process, in order.
+/// Prints `up` or `down` for each recorded engine, in order (a forker's helpers are not
+/// asked: their engines end with them).
 pub fn check(host: &RemoteHost) -> String {
     let mut s = String::from(ALIVE);
     for p in &host.processes {
@@ -114,7 +116,7 @@ pub fn check(host: &RemoteHost) -> String {
     s
 }
 
-/// TERM to each recorded process still proven to be ours (its process group when it leads
+/// TERM to each recorded process (engines and helpers) still proven to be ours (its process group when it leads
 /// one, so its children go too), KILL after the grace period, then the files. Prints
 /// `ended N`, `killed PID`, `survivor PID` and, last, `done`.
 pub fn stop(host: &RemoteHost, grace: Duration, keep_logs: bool) -> String {
@@ -125,17 +127,19 @@ pub fn stop(host: &RemoteHost, grace: Duration, keep_logs: bool) -> String {
   if [ "$g" = "$1" ]; then echo "-$1"; else echo "$1"; fi
 }
 T=
+ended=0
 "#;
-    for p in &host.processes {
+    // The forker too (it would end its engines anyway), but only engines are counted.
+    let engines = host.processes.iter().map(|p| (p, "; ended=$((ended + 1))"));
+    for (p, count) in engines.chain(host.helpers.iter().map(|p| (p, ""))) {
         s += &format!(
-            "if alive {pid} {start}; then kill -TERM $(group {pid}) 2>/dev/null; T=\"$T {pid}:{start}:$(group {pid})\"; fi\n",
+            "if alive {pid} {start}; then kill -TERM $(group {pid}) 2>/dev/null; T=\"$T {pid}:{start}:$(group {pid})\"{count}; fi\n",
             pid = p.pid,
             start = p.start_time
         );
     }
     s += &format!(
-        r#"ended=0; for e in $T; do ended=$((ended + 1)); done
-echo "ended $ended"
+        r#"echo "ended $ended"
 t=0
 while :; do
   left=
@@ -157,7 +161,12 @@ for e in $left; do echo "survivor ${{e%%:*}}"; done
     );
     let mut remove: Vec<&str> = host.files.iter().map(String::as_str).collect();
     if !keep_logs {
-        remove.extend(host.processes.iter().map(|p| p.log.as_str()));
+        remove.extend(
+            host.processes
+                .iter()
+                .chain(&host.helpers)
+                .map(|p| p.log.as_str()),
+        );
     }
     s += "if [ -z \"$left\" ]; then\n";
     for file in remove {
@@ -172,4 +181,43 @@ for e in $left; do echo "survivor ${{e%%:*}}"; done
     }
     s += "fi\necho done\n";
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::launcher::RemoteProcess;
+
+    #[test]
+    fn stop_ends_a_hosts_forker_too_but_counts_only_engines() {
+        let process = |pid, log: &str| RemoteProcess {
+            pid,
+            start_time: 7,
+            log: log.into(),
+        };
+        let host = RemoteHost {
+            via: "ssh".into(),
+            host: "h".into(),
+            set_id: "s".into(),
+            command: vec!["ssh".into()],
+            python: "/py".into(),
+            profile_dir: "/p".into(),
+            processes: vec![process(10, "/p/log/e0.log"), process(11, "/p/log/e1.log")],
+            helpers: vec![process(9, "/p/log/forker.log")],
+            files: vec!["/p/security/forker-c-s-h.py".into()],
+            dir: None,
+        };
+        let script = stop(&host, Duration::from_secs(1), false);
+        assert_eq!(script.matches("ended=$((ended + 1))").count(), 2);
+        assert!(script.contains("if alive 9 7; then kill -TERM $(group 9)"));
+        for file in [
+            "/p/log/forker.log",
+            "/p/log/e1.log",
+            "/p/security/forker-c-s-h.py",
+        ] {
+            assert!(script.contains(&format!("rm -f -- {file}\n")), "{file}");
+        }
+        // `check` asks about the engines only, in their order.
+        assert_eq!(check(&host).matches("then echo up").count(), 2);
+    }
 }
