@@ -42,7 +42,8 @@ pub enum EngineLauncher {
     Ssh,
 }
 
-/// How local engines (and those of the built-in Slurm template) become processes.
+/// How engines become processes: exec (a new Python each) or forked from one Python per host
+/// (local engines, the built-in Slurm template, ssh hosts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EngineStart {

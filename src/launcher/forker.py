@@ -1,10 +1,12 @@
 # rcluster engine forker: imports ipyparallel's engine once, then forks one engine per slot.
 """rcluster engine forker.
 
-rcluster runs this program as `python -c <this source> SPEC`, once per host (local) or once per
-node (Slurm, one task per node). SPEC is `-` (the JSON spec on stdin) or the path of a JSON file.
-Running it with `-c` keeps the program inside the rcluster binary: no file of code is left on a
-shared file system, and the code always matches the binary that started it.
+rcluster runs this program as `python -c <this source> SPEC` for local engines, and as
+`python FILE SPEC` from a copy of this source it writes next to the spec for Slurm engines (one
+task per node; srun gives stdin to one task only) and ssh hosts (one forker per host). SPEC is
+`-` (the JSON spec on stdin) or the path of a JSON file. The source is kept inside the rcluster
+binary, so the code always matches the binary that started it; the copies are removed with the
+cluster.
 
 The spec (unknown keys are ignored, so an older forker accepts a newer spec):
 

@@ -147,8 +147,14 @@ pub struct RemoteHost {
     pub python: String,
     /// The profile directory the engines use there.
     pub profile_dir: String,
+    /// Its engines.
     pub processes: Vec<RemoteProcess>,
-    /// Files copied there, removed when the cluster stops.
+    /// Its processes that are not engines (the forker of forked engines): stopped with the
+    /// engines, but not engines of the cluster file, `list` or `status`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub helpers: Vec<RemoteProcess>,
+    /// Files rcluster wrote there (a copied connection file, the forker's source, spec and
+    /// pids file), removed when the cluster stops.
     #[serde(default)]
     pub files: Vec<String>,
     /// A directory created there for this cluster (copies and logs), removed with the logs.
@@ -316,6 +322,7 @@ mod tests {
                     log: "/p/log/b.log".into(),
                 },
             ],
+            helpers: vec![],
             files: vec![],
             dir: None,
         });

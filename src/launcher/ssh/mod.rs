@@ -2,8 +2,9 @@
 //! (so `~/.ssh/config`, agents, ProxyJump and ControlMaster work as the user has them).
 //!
 //! One ssh per host runs a small shell script that starts that host's engines in the
-//! background (`nohup setsid`), prints their pids and start times, and exits. ipyparallel's
-//! `SSHEngineSetLauncher` instead keeps one ssh per engine open as the engine's parent; that
+//! background (`nohup setsid`): with fork start, one forker (`forker.py`, written there) that
+//! forks them all, else one Python each. It prints their pids and start times, and exits.
+//! ipyparallel's `SSHEngineSetLauncher` instead keeps one ssh per engine open as the engine's parent; that
 //! costs a connection (and on many sites a login session) per engine for the cluster's whole
 //! life, and an engine dies with its connection. Here the engines outlive the ssh, and what
 //! identifies them (pid + start time) is recorded, so `stop` can end exactly them later over a
@@ -15,7 +16,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 
 use super::remote::HostStopped;
 use super::{
@@ -231,7 +232,7 @@ impl SshEngines {
         host: &str,
         n: u32,
         connection: &std::sync::OnceLock<Result<String, String>>,
-    ) -> Result<RemoteHost> {
+    ) -> Result<HostStarted> {
         let config = &spec.target.config.ssh;
         let cluster_file =
             crate::cluster_file::path(&spec.target.profile.security_dir(), spec.target.cluster_id);
@@ -248,45 +249,80 @@ impl SshEngines {
             None
         };
         let python = remote_python(spec);
-        let script = script::start(spec, host, n, &python, connection_text.as_deref());
+        let script = script::start(&script::HostStart {
+            spec,
+            host,
+            n,
+            python: &python,
+            connection: connection_text.as_deref(),
+            fork: spec.target.config.engines.start.forks(),
+            dry_run: false,
+        });
         let out = run(command, host, &script)?;
-        let mut started = RemoteHost {
-            via: Ssh.name().into(),
-            host: host.to_string(),
-            set_id: spec.set_id.to_string(),
-            command: command.to_vec(),
-            python,
-            profile_dir: String::new(),
-            processes: Vec::new(),
-            files: Vec::new(),
-            dir: None,
+        let mut started = HostStarted {
+            host: RemoteHost {
+                via: Ssh.name().into(),
+                host: host.to_string(),
+                set_id: spec.set_id.to_string(),
+                command: command.to_vec(),
+                python,
+                profile_dir: String::new(),
+                processes: Vec::new(),
+                helpers: Vec::new(),
+                files: Vec::new(),
+                dir: None,
+            },
+            fallback: None,
         };
+        let mut said = Vec::new();
         for line in out.lines() {
-            let mut words = line.splitn(4, ' ');
-            match (words.next(), words.next(), words.next(), words.next()) {
-                (Some("dir"), Some(dir), None, None) => started.profile_dir = dir.to_string(),
-                (Some("own"), Some(dir), None, None) => started.dir = Some(dir.to_string()),
-                (Some("file"), Some(file), None, None) => started.files.push(file.to_string()),
-                (Some("engine"), Some(pid), Some(start), Some(log)) => {
-                    started.processes.push(RemoteProcess {
-                        pid: pid.parse().context("bad pid from the host")?,
-                        start_time: start.parse().unwrap_or(0),
-                        log: log.to_string(),
-                    })
-                }
+            let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+            let remote = &mut started.host;
+            match word {
+                "dir" => remote.profile_dir = rest.to_string(),
+                "own" => remote.dir = Some(rest.to_string()),
+                "file" => remote.files.push(rest.to_string()),
+                // A line that does not parse is reported, after what did start is stopped.
+                "engine" | "forker" => match process_line(rest) {
+                    Some(p) if word == "engine" => remote.processes.push(p),
+                    Some(p) => remote.helpers.push(p),
+                    None => said.push(line),
+                },
+                "fallback" => started.fallback = Some(rest.to_string()),
+                "said" => said.push(rest),
                 _ => {}
             }
         }
-        if started.processes.len() != n as usize {
+        let count = started.host.processes.len();
+        if count != n as usize {
             // Stop what did start; the error says what went wrong.
-            let _ = Ssh.stop(&started, Duration::from_secs(1), false);
-            bail!(
-                "host `{host}`: {} of {n} engines started; the host said:\n{out}",
-                started.processes.len()
-            );
+            let _ = Ssh.stop(&started.host, Duration::from_secs(1), false);
+            let why = if said.is_empty() {
+                format!("the host said:\n{out}")
+            } else {
+                said.join("\n")
+            };
+            bail!("host `{host}`: {count} of {n} engines started; {why}");
         }
         Ok(started)
     }
+}
+
+/// What one host started.
+struct HostStarted {
+    host: RemoteHost,
+    /// Why its forker started the engines with exec, when it did.
+    fallback: Option<String>,
+}
+
+/// `PID START LOG` of an `engine` or `forker` line.
+fn process_line(rest: &str) -> Option<RemoteProcess> {
+    let mut words = rest.splitn(3, ' ');
+    Some(RemoteProcess {
+        pid: words.next()?.parse().ok()?,
+        start_time: words.next()?.parse().unwrap_or(0),
+        log: words.next()?.to_string(),
+    })
 }
 
 /// `[ssh] python`, else the profile's Python at the same path.
@@ -333,12 +369,11 @@ impl EngineBackend for SshEngines {
         launched: &mut Launched,
         printer: &Printer,
     ) -> Result<()> {
-        super::fork::say_not_forked(spec, printer, "engines on ssh hosts are not forked yet");
         let config = &spec.target.config.ssh;
         let plan = assign(&hosts(config)?, spec.n)?;
         let command = ssh_command(config);
         let connection = std::sync::OnceLock::new();
-        let results: Vec<Result<RemoteHost>> = std::thread::scope(|scope| {
+        let results: Vec<Result<HostStarted>> = std::thread::scope(|scope| {
             let handles: Vec<_> = plan
                 .iter()
                 .map(|(host, n)| {
@@ -355,22 +390,36 @@ impl EngineBackend for SshEngines {
                 .collect()
         });
         let mut errors = Vec::new();
+        let mut fallbacks = Vec::new();
         for result in results {
             match result {
-                Ok(host) => {
+                Ok(HostStarted { host, fallback }) => {
+                    if let Some(why) = fallback {
+                        fallbacks.push((host.host.clone(), why));
+                    }
+                    let forker = host.helpers.first();
                     printer.verbose(format!(
-                        "host `{}`: engines {}",
+                        "host `{}`: engines {}{}",
                         host.host,
                         host.processes
                             .iter()
                             .map(|p| p.pid.to_string())
                             .collect::<Vec<_>>()
-                            .join(", ")
+                            .join(", "),
+                        forker.map_or(String::new(), |f| format!(", forked by pid {}", f.pid))
                     ));
                     launched.remote.push(host);
                 }
                 Err(err) => errors.push(format!("{err:#}")),
             }
+        }
+        if let Some((_, why)) = fallbacks.first() {
+            let hosts: Vec<String> = fallbacks.iter().map(|(h, _)| format!("`{h}`")).collect();
+            printer.warn(format!(
+                "engines of set {} on {} were started with exec, not fork: {why}",
+                spec.set_id,
+                hosts.join(", ")
+            ));
         }
         if errors.is_empty() {
             return Ok(());
@@ -385,7 +434,7 @@ impl EngineBackend for SshEngines {
         let config = &spec.target.config.ssh;
         let command = crate::shell::join(&ssh_command(config));
         let python = remote_python(spec);
-        let mut argv = vec![python];
+        let mut argv = vec![python.clone()];
         argv.extend(spec.argv().into_iter().skip(1));
         let copy = match config.copy_connection {
             CopyConnection::Auto => "when the host does not see this profile's files",
@@ -393,10 +442,31 @@ impl EngineBackend for SshEngines {
             CopyConnection::Never => "never",
         };
         let mut out = String::new();
-        for (host, n) in assign(&hosts(config)?, spec.n)? {
+        let plan = assign(&hosts(config)?, spec.n)?;
+        for (host, n) in &plan {
             out.push_str(&format!(
                 "# {n} engine(s) on `{host}`, started by a script that ssh runs there:\n{command} {host} /bin/sh -s\n"
             ));
+        }
+        if let Some((host, n)) = plan
+            .first()
+            .filter(|_| spec.target.config.engines.start.forks())
+        {
+            // Auto decides per host; the copied form shows what a copy adds.
+            let copied = config.copy_connection != CopyConnection::Never;
+            out.push_str(&format!(
+                "# the engines are forked from one Python per host (connection file copied: {copy}); the script for `{host}` (other hosts differ only in name and count):\n"
+            ));
+            out.push_str(&script::start(&script::HostStart {
+                spec,
+                host,
+                n: *n,
+                python: &python,
+                connection: copied.then_some(""),
+                fork: true,
+                dry_run: true,
+            }));
+            return Ok(out);
         }
         out.push_str(&format!(
             "# each engine, in the background (connection file copied: {copy}):\n{} {}\n",

@@ -3,11 +3,13 @@
 
 use std::time::Duration;
 
+use super::super::fork::{self, ForkerSpec};
 use super::super::{EngineSetSpec, RemoteHost};
 use crate::shell::quote;
 
 /// `alive PID START`: the process runs (not a zombie) and is the one recorded. Where there is
-/// no `/proc` (start time 0), its command line must name ipyparallel.
+/// no `/proc` (start time 0), its command line must name ipyparallel (an engine) or the
+/// forker's file.
 const ALIVE: &str = r#"alive() {
   if [ -r "/proc/$1/stat" ]; then
     set -- "$1" "$2" $(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null)
@@ -16,7 +18,7 @@ const ALIVE: &str = r#"alive() {
     eval "s=\${22}"
     [ "$2" = 0 ] || [ "$s" = "$2" ]
   else
-    kill -0 "$1" 2>/dev/null && ps -o args= -p "$1" 2>/dev/null | grep -q ipyparallel
+    kill -0 "$1" 2>/dev/null && ps -o args= -p "$1" 2>/dev/null | grep -q -e ipyparallel -e /forker-
   fi
 }
 "#;
@@ -34,36 +36,113 @@ fn slug(host: &str) -> String {
         .collect()
 }
 
-/// Starts `n` engines in the background and prints `dir D`, `own DIR`, `file F` and
-/// `engine PID START LOG` lines. With `connection`, the engines' connection file is written
-/// there (no shared file system) under `~/.rcluster/<cluster id>-<set id>/`, which rcluster then owns.
-pub fn start(
-    spec: &EngineSetSpec,
-    host: &str,
-    n: u32,
-    python: &str,
-    connection: Option<&str>,
-) -> String {
+/// One host's part of an engine set, as its start script starts it.
+pub struct HostStart<'a> {
+    pub spec: &'a EngineSetSpec<'a>,
+    pub host: &'a str,
+    pub n: u32,
+    pub python: &'a str,
+    /// The engine connection file's text, when it is copied to the host (no shared file system).
+    pub connection: Option<&'a str>,
+    /// One forker imports the engine once and forks the host's engines (else: exec each).
+    pub fork: bool,
+    /// `--dry-run`: the connection file's keys and the forker's source are named, not written.
+    pub dry_run: bool,
+}
+
+/// In the forker's spec, the directory `D` that is only known on the host (`$HOME` there), as
+/// a JSON string's content, and the same with `{`/`}` doubled for the spec's format fields.
+const D_JSON: &str = "@RCLUSTER_D_JSON@";
+const D_FORMAT: &str = "@RCLUSTER_D_FORMAT@";
+const FORKER_EOF: &str = "RCLUSTER_FORKER_EOF";
+
+/// How long the host waits for the forker to list its engines. It forks them right after its
+/// imports (about a second); the bound only keeps a forker that hangs from hanging start.
+const LIST_TIMEOUT_S: u32 = 120;
+
+/// Run on the host by its Python (`-I -S`: the standard library only): waits until the forker's
+/// pids file (argv 1) lists argv 2 engines while the forker (argv 3) runs, then prints an
+/// `engine PID START LOG` line for each, `fallback WHY` when it started them with exec, and
+/// `said …` lines (with the end of the forker's log, argv 4) when it did not list them all.
+/// No single quote in it: it is sent inside one.
+const WAIT_LISTED: &str = r#"import json, os, sys, time
+pids, n, forker, log = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+def running():
+    try:
+        with open("/proc/%s/stat" % forker) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        if os.path.isdir("/proc"):
+            return False
+    try:
+        os.kill(int(forker), 0)
+        return True
+    except OSError:
+        return False
+def listed():
+    try:
+        with open(pids) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return {}, []
+    return data, [e for e in data.get("engines") or [] if e.get("pid")]
+end = time.monotonic() + TIMEOUT
+while True:
+    up = running()
+    data, engines = listed()
+    if len(engines) >= n or not up or time.monotonic() > end:
+        break
+    time.sleep(0.1)
+for e in engines:
+    print("engine", e["pid"], e.get("start_time") or 0, e["log"])
+if data.get("fallback"):
+    print("fallback", " ".join(str(data["fallback"]).split()))
+if len(engines) < n:
+    what = "did not list its engines within TIMEOUT s" if up else "exited before listing its engines"
+    print("said the engine forker %s; last lines of %s:" % (what, log))
+    try:
+        with open(log, errors="replace") as f:
+            for line in f.read().splitlines()[-20:]:
+                print("said", line)
+    except OSError:
+        pass
+"#;
+
+/// The script that starts a host's engines in the background and prints `dir D`, `own DIR`,
+/// `file F`, `engine PID START LOG` lines (and, forked, `forker PID START LOG`, `fallback WHY`,
+/// `said …`). With a connection, the engines' connection file is written there under
+/// `~/.rcluster/<cluster id>-<set id>/`, which rcluster then owns.
+pub fn start(h: &HostStart) -> String {
+    let spec = h.spec;
     let cid = spec.target.cluster_id;
     let mut s = String::from("umask 077\n");
-    s += &python_check(python);
+    s += &python_check(h.python);
     let url_file = format!("security/rcluster-{cid}.engine");
-    match connection {
+    // The forker's pids file goes to `pid/`; its source and spec to `security/`.
+    let fork_dirs = if h.fork { " \"$D/pid\"" } else { "" };
+    match h.connection {
         Some(text) => {
             let own = format!(".rcluster/{cid}-{}", spec.set_id);
             s += &format!("O=\"$HOME\"/{}\nD=\"$O/profile\"\n", quote(&own));
-            s += "mkdir -p \"$D/log\" \"$D/security\" || exit 1\necho \"own $O\"\n";
             s += &format!(
-                "cat > \"$D/{url_file}.tmp\" <<'RCLUSTER_CONNECTION_EOF'\n{}\nRCLUSTER_CONNECTION_EOF\n",
+                "mkdir -p \"$D/log\" \"$D/security\"{fork_dirs} || exit 1\necho \"own $O\"\n"
+            );
+            let text = if h.dry_run {
+                "<the engine connection file: its keys are not shown>"
+            } else {
                 text.trim_end()
+            };
+            s += &format!(
+                "cat > \"$D/{url_file}.tmp.$$\" <<'RCLUSTER_CONNECTION_EOF'\n{text}\nRCLUSTER_CONNECTION_EOF\n"
             );
             s += &format!(
-                "mv \"$D/{url_file}.tmp\" \"$D/{url_file}\" || exit 1\necho \"file $D/{url_file}\"\n"
+                "mv \"$D/{url_file}.tmp.$$\" \"$D/{url_file}\" || exit 1\necho \"file $D/{url_file}\"\n"
             );
         }
         None => {
+            let more = if h.fork { " \"$D/security\"" } else { "" };
             s += &format!(
-                "D={}\nmkdir -p \"$D/log\" || exit 1\n",
+                "D={}\nmkdir -p \"$D/log\"{more}{fork_dirs} || exit 1\n",
                 quote(&spec.target.profile.dir.to_string_lossy())
             );
         }
@@ -73,25 +152,125 @@ pub fn start(
         if name == "IPP_PROFILE_DIR" {
             s += "IPP_PROFILE_DIR=\"$D\"; export IPP_PROFILE_DIR\n";
         } else {
-            s += &format!("{name}={}; export {name}\n", quote(value));
+            s += &format!("{name}={}; export {name}\n", quote(&shown(h, name, value)));
         }
+    }
+    s += "SETSID=\ncommand -v setsid >/dev/null 2>&1 && SETSID=setsid\n";
+    if h.fork {
+        s += &forked(h, &url_file);
+        return s;
     }
     let mut args = String::new();
     for arg in spec.argv().iter().skip(1) {
         args.push(' ');
-        if connection.is_some() && arg.starts_with("--IPEngine.url_file=") {
+        if h.connection.is_some() && arg.starts_with("--IPEngine.url_file=") {
             args += &format!("--IPEngine.url_file=\"$D/{url_file}\"");
         } else {
             args += &quote(arg);
         }
     }
-    s += "SETSID=\ncommand -v setsid >/dev/null 2>&1 && SETSID=setsid\n";
     s += &format!(
         "i=0\nwhile [ $i -lt {n} ]; do\n  L=\"$D/log/ipengine-{cid}-{set}-{host}-$i.log\"\n  nohup $SETSID \"$PY\"{args} </dev/null >\"$L\" 2>&1 &\n  P=$!\n  S=$(sed 's/^.*) //' \"/proc/$P/stat\" 2>/dev/null | cut -d' ' -f20)\n  echo \"engine $P ${{S:-0}} $L\"\n  i=$((i + 1))\ndone\n",
+        n = h.n,
         set = spec.set_id,
-        host = slug(host),
+        host = slug(h.host),
     );
     s
+}
+
+/// An environment variable's value as the script shows it: in `--dry-run`, a connection's keys
+/// (`engines add` passes them in `IPP_CONNECTION_INFO`) are not.
+fn shown(h: &HostStart, name: &str, value: &str) -> String {
+    if h.dry_run && name == "IPP_CONNECTION_INFO" && !value.is_empty() {
+        "<not shown: the controller's keys>".into()
+    } else {
+        value.to_string()
+    }
+}
+
+/// The forked part of a start script: the forker's source and spec written (private: the spec
+/// names the connection file), the forker started in the background, and its engines listed
+/// once its pids file has them all. Files are announced before they are written, so a start
+/// that fails halfway still removes them.
+fn forked(h: &HostStart, url_file: &str) -> String {
+    let spec = h.spec;
+    let name = format!(
+        "{}-{}-{}",
+        spec.target.cluster_id,
+        spec.set_id,
+        slug(h.host)
+    );
+    let forker = ForkerSpec {
+        set: spec,
+        pids_file: format!("{D_FORMAT}/pid/forker-{name}.json"),
+        log: format!("{D_FORMAT}/log/ipengine-{name}-{{slot}}.log"),
+    };
+    let mut json = forker.to_json();
+    json["n"] = h.n.into();
+    json["engine_args"] = spec
+        .args
+        .iter()
+        .map(|arg| {
+            if h.connection.is_some() && arg.starts_with("--IPEngine.url_file=") {
+                format!("--IPEngine.url_file={D_JSON}/{url_file}")
+            } else {
+                arg.clone()
+            }
+        })
+        .collect();
+    json["env"] = spec
+        .env
+        .iter()
+        .map(|(k, v)| {
+            let v = if k == "IPP_PROFILE_DIR" {
+                D_JSON.to_string()
+            } else {
+                shown(h, k, v)
+            };
+            (k.clone(), serde_json::Value::String(v))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    // An unquoted here-document, so that `$DJ` and `$DF` expand and nothing else does.
+    let json = json
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('$', "\\$")
+        .replace('`', "\\`")
+        .replace(D_JSON, "${DJ}")
+        .replace(D_FORMAT, "${DF}");
+    let source = if h.dry_run {
+        format!(
+            "<rcluster's engine forker (src/launcher/forker.py), {} bytes>",
+            fork::SOURCE.len()
+        )
+    } else {
+        fork::SOURCE.trim_end().to_string()
+    };
+    let failed = "|| { echo \"said cannot write $_W\"; exit 0; }";
+    format!(
+        r#"F="$D/security/forker-{name}"
+P="$D/pid/forker-{name}.json"
+FL="$D/log/forker-{name}.log"
+DJ=$(printf '%s\n' "$D" | sed 's/\\/\\\\/g; s/"/\\"/g')
+DF=$(printf '%s\n' "$DJ" | sed 's/{{/{{{{/g; s/}}/}}}}/g')
+echo "file $F.py"; echo "file $F-spec.json"; echo "file $P"
+rm -f "$P"
+_W="$F.py"; cat > "$F.py" <<'{FORKER_EOF}' {failed}
+{source}
+{FORKER_EOF}
+_W="$F-spec.json"; cat > "$F-spec.json" <<RCLUSTER_SPEC_EOF {failed}
+{json}
+RCLUSTER_SPEC_EOF
+nohup $SETSID "$PY" "$F.py" "$F-spec.json" </dev/null >"$FL" 2>&1 &
+P0=$!
+S=$(sed 's/^.*) //' "/proc/$P0/stat" 2>/dev/null | cut -d' ' -f20)
+echo "forker $P0 ${{S:-0}} $FL"
+"$PY" -I -S -c '{wait}' "$P" {n} "$P0" "$FL"
+"#,
+        n = h.n,
+        wait = WAIT_LISTED.replace("TIMEOUT", &LIST_TIMEOUT_S.to_string()),
+    )
 }
 
 /// Sets `PY` to `python` and exits 127, saying so, when the host has no such program.
@@ -102,7 +281,8 @@ pub fn python_check(python: &str) -> String {
     )
 }
 
-/// Prints `up` or `down` for each recorded process, in order.
+/// Prints `up` or `down` for each recorded engine, in order (a forker's helpers are not
+/// asked: their engines end with them).
 pub fn check(host: &RemoteHost) -> String {
     let mut s = String::from(ALIVE);
     for p in &host.processes {
@@ -114,7 +294,7 @@ pub fn check(host: &RemoteHost) -> String {
     s
 }
 
-/// TERM to each recorded process still proven to be ours (its process group when it leads
+/// TERM to each recorded process (engines and helpers) still proven to be ours (its process group when it leads
 /// one, so its children go too), KILL after the grace period, then the files. Prints
 /// `ended N`, `killed PID`, `survivor PID` and, last, `done`.
 pub fn stop(host: &RemoteHost, grace: Duration, keep_logs: bool) -> String {
@@ -125,17 +305,19 @@ pub fn stop(host: &RemoteHost, grace: Duration, keep_logs: bool) -> String {
   if [ "$g" = "$1" ]; then echo "-$1"; else echo "$1"; fi
 }
 T=
+ended=0
 "#;
-    for p in &host.processes {
+    // The forker too (it would end its engines anyway), but only engines are counted.
+    let engines = host.processes.iter().map(|p| (p, "; ended=$((ended + 1))"));
+    for (p, count) in engines.chain(host.helpers.iter().map(|p| (p, ""))) {
         s += &format!(
-            "if alive {pid} {start}; then kill -TERM $(group {pid}) 2>/dev/null; T=\"$T {pid}:{start}:$(group {pid})\"; fi\n",
+            "if alive {pid} {start}; then kill -TERM $(group {pid}) 2>/dev/null; T=\"$T {pid}:{start}:$(group {pid})\"{count}; fi\n",
             pid = p.pid,
             start = p.start_time
         );
     }
     s += &format!(
-        r#"ended=0; for e in $T; do ended=$((ended + 1)); done
-echo "ended $ended"
+        r#"echo "ended $ended"
 t=0
 while :; do
   left=
@@ -157,7 +339,12 @@ for e in $left; do echo "survivor ${{e%%:*}}"; done
     );
     let mut remove: Vec<&str> = host.files.iter().map(String::as_str).collect();
     if !keep_logs {
-        remove.extend(host.processes.iter().map(|p| p.log.as_str()));
+        remove.extend(
+            host.processes
+                .iter()
+                .chain(&host.helpers)
+                .map(|p| p.log.as_str()),
+        );
     }
     s += "if [ -z \"$left\" ]; then\n";
     for file in remove {
@@ -172,4 +359,51 @@ for e in $left; do echo "survivor ${{e%%:*}}"; done
     }
     s += "fi\necho done\n";
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::launcher::RemoteProcess;
+
+    #[test]
+    fn the_forker_and_its_waiter_survive_their_quoting() {
+        // The source goes in a here-document ended by FORKER_EOF, the waiter in single quotes.
+        let source = fork::SOURCE;
+        assert!(!source.lines().any(|l| l == FORKER_EOF));
+        assert!(!WAIT_LISTED.contains('\''));
+    }
+
+    #[test]
+    fn stop_ends_a_hosts_forker_too_but_counts_only_engines() {
+        let process = |pid, log: &str| RemoteProcess {
+            pid,
+            start_time: 7,
+            log: log.into(),
+        };
+        let host = RemoteHost {
+            via: "ssh".into(),
+            host: "h".into(),
+            set_id: "s".into(),
+            command: vec!["ssh".into()],
+            python: "/py".into(),
+            profile_dir: "/p".into(),
+            processes: vec![process(10, "/p/log/e0.log"), process(11, "/p/log/e1.log")],
+            helpers: vec![process(9, "/p/log/forker.log")],
+            files: vec!["/p/security/forker-c-s-h.py".into()],
+            dir: None,
+        };
+        let script = stop(&host, Duration::from_secs(1), false);
+        assert_eq!(script.matches("ended=$((ended + 1))").count(), 2);
+        assert!(script.contains("if alive 9 7; then kill -TERM $(group 9)"));
+        for file in [
+            "/p/log/forker.log",
+            "/p/log/e1.log",
+            "/p/security/forker-c-s-h.py",
+        ] {
+            assert!(script.contains(&format!("rm -f -- {file}\n")), "{file}");
+        }
+        // `check` asks about the engines only, in their order.
+        assert_eq!(check(&host).matches("then echo up").count(), 2);
+    }
 }
