@@ -4,6 +4,7 @@
 Run with the project venv (scripts/setup.sh makes it):
 
     .venv/bin/python scripts/bench.py [--runs N] [--quick] [--slurm] [--scale N] [--fork]
+                                      [--fork-slurm] [--fork-files] [--fork-scale N] [--fork-all]
                                       [--lab NODESxCPUS|running] [--out docs/benchmarks.md]
                                       [--csv docs/benchmarks.csv]
 
@@ -23,6 +24,7 @@ import math
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -41,7 +43,8 @@ RCLUSTER = ROOT / "target" / "release" / "rcluster"
 LAB_DIR = Path(os.environ.get("SLURM_LAB_DIR", "/tmp/slurm-lab"))
 TIME = Path("/usr/bin/time")
 RC, IPC = "rcluster", "ipcluster"
-FORK = "rcluster fork"   # rcluster with --engine-start fork, in the fork section
+FORK = "rcluster fork"   # rcluster with --engine-start fork, in the fork sections
+RCB = "rcluster exec, built-in"   # exec with rcluster's built-in Slurm engine template
 
 # The seed guide's Slurm workflow (as in tests/slurm.rs): controller and 12 engines as Slurm jobs,
 # the engines spread over n//5+1 = 3 nodes.
@@ -135,6 +138,8 @@ class Bench:
         self.lab_before: tuple[int, int] | None = None
         self.lab_changed = False
         self.lab_down = False
+        self.last_left: list[int] = []        # set by stop()
+        self.last_jobs_left: list[str] = []   # set by stop()
         self.machine: dict[str, str] = {}
 
     # ---------------------------------------------------------------- running things
@@ -219,8 +224,11 @@ class Bench:
 
     def start_cmd(self, tool, profile, cid, n, extra=()):
         if tool == RC:
+            # rcluster's default start mode may fork engines (`auto`); every rcluster row is exec
+            # (ipcluster's semantics) unless the variant asks for fork itself
+            start = [] if "--engine-start" in extra else ["--engine-start", "exec"]
             return [RCLUSTER, "start", "--profile", profile, "-n", n, "-q", "--cluster-id", cid,
-                    "--timeout", self.args.timeout, *extra]
+                    "--timeout", self.args.timeout, *start, *extra]
         return [IPCLUSTER, "start", f"--profile={profile}", "-n", n, "--daemonize",
                 f"--cluster-id={cid}", *extra]
 
@@ -282,11 +290,15 @@ class Bench:
                         cpu / (os.cpu_count() or 1))
         return cid
 
-    def stop(self, section, tool, profile, cid, n, run, cwd=None, variant="", slurm=False):
+    def stop(self, section, tool, profile, cid, n, run, cwd=None, variant="", slurm=False,
+             label=None):
+        """Stops the cluster; rows go under `label` (default: tool). self.last_left: the
+        cluster's processes still alive 5 s after stop returned (killed then)."""
         v = f", {variant}" if variant else ""
         jobs = self.jobs_of(cid) if slurm else []
         t0 = time.monotonic()
         r = self.run(self.stop_cmd(tool, profile, cid), cwd=cwd)
+        shown, tool = tool, label or tool
         if r.ok:
             self.record(section, f"stop returns{v}", tool, n, run, r.elapsed)
         else:
@@ -306,13 +318,15 @@ class Bench:
                 self.record(section, f"stop → no job in squeue{v}", tool, n, run,
                             time.monotonic() - t0)
         self.active = [a for a in self.active if a[2] != cid]
-        if not r.ok or (slurm and self.jobs_alive(jobs)):
-            self.force_stop(tool, profile, cid, cwd)
+        self.last_jobs_left = self.jobs_alive(jobs) if slurm else []
+        if not r.ok or self.last_jobs_left:
+            self.force_stop(shown, profile, cid, cwd)
         left = self.leftover_processes(cid)
         deadline = time.monotonic() + 5
         while left and time.monotonic() < deadline:   # give exiting processes a moment
             time.sleep(0.05)
             left = self.leftover_processes(cid)
+        self.last_left = left
         if left:
             what = "; ".join(f"{p} `{cmdline(p)[:100]}`" for p in left)
             self.notes.append(f"{tool} stop of `{cid}` left processes 5 s after it returned "
@@ -480,8 +494,9 @@ class Bench:
         if self.lab_before and self.lab_cpus()[2] == 0:
             self.lab_before = None   # it was down: nothing to restore afterwards
         nodes, cpus = (int(x) for x in a.lab.lower().split("x"))
-        if a.scale:   # the scale run needs a CPU per engine (CPUs may exceed nproc)
-            cpus = max(cpus, math.ceil(a.scale / nodes))
+        biggest = max(a.scale, a.fork_scale if "slurm" in a.fork_scale_on else 0)
+        if biggest:   # the scale runs need a CPU per engine (CPUs may exceed nproc)
+            cpus = max(cpus, math.ceil(biggest / nodes))
         if self.lab_before != (nodes, cpus):
             self.lab_changed = True
         self.lab_up(nodes, cpus)
@@ -513,12 +528,15 @@ class Bench:
         m["Heartbeat"] = (f"rcluster: `[controller] heartbeat_ms` default, 5 ms × engines within "
                           f"50–3000 ms (`--ping={{rc_ping}}` for 2 engines); "
                           f"ipcluster: ipyparallel's default period {hb} ms")
-        if self.args.slurm or self.args.scale:
+        if uses_lab(self.args):
             sv = subprocess.run(["sinfo", "--version"], text=True, capture_output=True,
                                 check=False).stdout.strip()
             lab = self.lab_config()
             m["Slurm"] = f"{sv}; lab `scripts/slurm-lab` with {lab[0]} emulated nodes x {lab[1]} " \
                          f"CPUs (all on this machine)" if lab else sv
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        m["Open files limit"] = (f"{soft} (soft) / {hard} (hard), inherited by the clusters "
+                                 "the bench starts (`ulimit -n`)")
         m["Date"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         m["Load average at start"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -573,6 +591,36 @@ class Bench:
                     cid = self.start_ready(S, tool, "bench", n, i)
                     self.stop(S, tool, "bench", cid, n, i)
 
+    # ---------------------------------------------------------------- fork start (issue 16)
+
+    def fork_once(self, S, tool, real, profile, n, run, extra, cwd=None, slurm=False):
+        """One start of `tool` (a label; `real` is RC or IPC): start returns, start → n seen,
+        CPU and PSS per engine of the cluster's processes at ready, then stop. Stop rows go
+        under the label; a local run drops them (the local table is about starting)."""
+        cid = self.new_id(f"{'f' if tool == FORK else real[0]}{n}")
+        self.active.append((real, profile, cid, cwd))
+        t0 = time.monotonic()
+        r = self.run(self.start_cmd(real, profile, cid, n, extra), cwd=cwd)
+        if not r.ok:
+            self.record(S, "start returns", tool, n, run, None, rc=r.rc, note=r.why())
+        else:
+            self.record(S, "start returns", tool, n, run, r.elapsed)
+            ts, c = self.client_wait(profile, cid, n, cwd=cwd)
+            metric = f"start → {n} engines seen by a fresh Client"
+            if ts is None:
+                self.record(S, metric, tool, n, run, None, rc=c.rc, note=c.why())
+            else:
+                self.record(S, metric, tool, n, run, ts - t0)
+                procs = self.leftover_processes(cid)
+                self.record(S, "CPU s of the cluster's processes at ready", tool, n, run,
+                            sum(cpu_seconds(p) for p in procs))
+                self.record(S, "PSS MiB of the cluster's processes per engine at ready",
+                            tool, n, run, round(sum(pss_kb(p) for p in procs) / 1024 / n, 1),
+                            "MiB")
+        stop_section = S if slurm else "setup"
+        self.stop(stop_section, real, profile, cid, n, run, cwd=cwd, slurm=slurm, label=tool)
+        self.rows = [r for r in self.rows if r["section"] != "setup"]
+
     def fork(self):
         """rcluster exec vs rcluster fork vs ipcluster, interleaved, N local engines each."""
         a, S, n = self.args, "fork", self.args.fork_n
@@ -581,51 +629,277 @@ class Bench:
                     (IPC, []))
         for i in range(a.runs):
             for tool, extra in variants[i % 3:] + variants[:i % 3]:   # rotate who goes first
-                real = IPC if tool == IPC else RC
-                cid = self.new_id(f"{'f' if tool == FORK else real[0]}{n}")
-                self.active.append((real, "bench", cid, None))
-                t0 = time.monotonic()
-                r = self.run(self.start_cmd(real, "bench", cid, n, extra))
-                if not r.ok:
-                    self.record(S, "start returns", tool, n, i, None, rc=r.rc, note=r.why())
-                    self.stop(S, real, "bench", cid, n, i, variant="fork section")
-                    continue
-                self.record(S, "start returns", tool, n, i, r.elapsed)
-                ts, c = self.client_wait("bench", cid, n)
-                metric = f"start → {n} engines seen by a fresh Client"
-                if ts is None:
-                    self.record(S, metric, tool, n, i, None, rc=c.rc, note=c.why())
-                else:
-                    self.record(S, metric, tool, n, i, ts - t0)
-                    procs = self.leftover_processes(cid)
-                    self.record(S, "CPU s of the cluster's processes at ready", tool, n, i,
-                                sum(cpu_seconds(p) for p in procs))
-                    self.record(S, "PSS MiB of the cluster's processes per engine at ready",
-                                tool, n, i, round(sum(pss_kb(p) for p in procs) / 1024 / n, 1),
-                                "MiB")
-                self.stop(S, real, "bench", cid, n, i, variant="fork section")
-        # stop() recorded its own rows under the real tool; keep the section to the three above
-        self.rows = [r for r in self.rows
-                     if not (r["section"] == S and r["metric"].startswith("stop"))]
+                self.fork_once(S, tool, IPC if tool == IPC else RC, "bench", n, i, extra)
 
-    def fork_table(self):
+    def seed_profile(self, name, tool, engine_template=True) -> Path:
+        """A profile for the seed guide's Slurm workflow: its controller template, and its
+        engine template unless engine_template is False (rcluster's built-in one then)."""
+        d = self.profile(name, "slurm")
+        (d / "slurm.controller.template").write_text(SEED_CONTROLLER)
+        if tool == IPC:
+            (d / "slurm.engine.template").write_text(SEED_ENGINE)
+            (d / "rcluster.toml").unlink()
+            (d / "ipcluster_config.py").write_text(SEED_IPCLUSTER_CONFIG)
+        elif engine_template:
+            (d / "slurm.engine.template").write_text(SEED_ENGINE)
+            (d / "rcluster.toml").write_text(SEED_RCLUSTER_TOML)
+        else:
+            (d / "rcluster.toml").write_text(SEED_RCLUSTER_TOML.replace(
+                'template = "slurm.engine.template"\n', ""))
+        return d
+
+    def fork_slurm(self):
+        """The seed guide's Slurm workflow, N engines: its templates (rcluster exec, ipcluster)
+        and its controller template with rcluster's built-in engine template (exec and fork)."""
+        a, S, n = self.args, "fork-slurm", self.args.fork_n
+        log(f"== fork start on the Slurm lab (the seed guide's workflow), N = {n}")
+        dirs = {"r": self.seed_profile("fseed_r", RC), "b": self.seed_profile("fseed_b", RC, False),
+                "i": self.seed_profile("fseed_i", IPC)}
+        # the built-in template, spread over as many nodes as the guide's (`--nodes={n//5 + 1}`):
+        # one forker per node, the same layout as the guide's engine job
+        nodes = f"--directive=--nodes={n // 5 + 1}"
+        variants = ((RC, RC, "r", ["--engine-start", "exec"]),
+                    (RCB, RC, "b", ["--engine-start", "exec", nodes]),
+                    (FORK, RC, "b", ["--engine-start", "fork", nodes]),
+                    (IPC, IPC, "i", []))
+        for i in range(a.runs):
+            for tool, real, p, extra in variants[i % 4:] + variants[:i % 4]:
+                if not self.wait_idle(n + 1, f"fork start on Slurm, {tool}"):
+                    return
+                # ipcluster reads the templates from its working directory, as in the seed guide
+                self.fork_once(S, tool, real, dirs[p].name[len("profile_"):], n, i, extra,
+                               cwd=dirs[p], slurm=True)
+
+    def fork_files(self):
+        """Files opened while the cluster starts (strace -f), exec vs fork vs ipcluster."""
+        a, S, n = self.args, "fork", self.args.fork_n
+        log(f"== files opened while starting {n} local engines (strace -f)")
+        strace = shutil.which("strace", path=f"/usr/bin:{os.environ.get('PATH', '')}")
+        if not strace:
+            self.notes.append("--fork-files: strace is not installed; files not counted")
+            log(self.notes[-1])
+            return
+        variants = ((RC, RC, ["--engine-start", "exec"]), (FORK, RC, ["--engine-start", "fork"]),
+                    (IPC, IPC, []))
+        for i in range(a.files_runs):
+            for tool, real, extra in variants[i % 3:] + variants[:i % 3]:
+                self.traced_start(S, strace, tool, real, n, i, extra)
+
+    def traced_start(self, S, strace, tool, real, n, run, extra):
+        cid = self.new_id(f"t{'f' if tool == FORK else real[0]}{n}")
+        self.active.append((real, "bench", cid, None))
+        trace, done = self.tmp / f"strace-{cid}.txt", self.tmp / f"exit-{cid}"
+        # -f follows the daemonized controller and engines; the sh wrapper says when start
+        # returned (strace itself runs until its last tracee exits; it detaches on SIGINT)
+        cmd = [strace, "-f", "-qq", "-s", "200", "-o", trace,
+               "-e", "trace=open,openat,execve,clone,clone3,fork,vfork",
+               "sh", "-c", f'"$0" "$@"; echo $? > {done}',
+               *self.start_cmd(real, "bench", cid, n, extra)]
+        metric = "files opened while starting ÷ N, all the cluster's processes"
+        with open(self.tmp / f"strace-{cid}.out", "wb") as out:
+            p = subprocess.Popen([str(c) for c in cmd], stdin=subprocess.DEVNULL, stdout=out,
+                                 stderr=subprocess.STDOUT, env=self.env, cwd=self.tmp)
+        failure = None
+        deadline = time.monotonic() + self.args.timeout
+        while not done.exists() and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.1)   # the wrapper's echo may still be writing
+        code = done.read_text().strip() if done.exists() else ""
+        if code != "0":
+            failure = f"start under strace: exit {code or '?'}" if code else "start timed out"
+        elif real == IPC:
+            # ipcluster --daemonize returns before the engines register: count until they have
+            ts, c = self.client_wait("bench", cid, n)
+            if ts is None:
+                failure = c.why()
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)   # detach: the cluster keeps running, untraced
+            try:
+                p.wait(60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if failure:
+            tail = (self.tmp / f"strace-{cid}.out").read_text(errors="replace").strip()
+            self.record(S, metric, tool, n, run, None, "count",
+                        note=f"{failure} | {' | '.join(tail.splitlines()[-3:])}")
+        else:
+            total, ctl = count_opens(trace)
+            self.record(S, metric, tool, n, run, round(total / n), "count")
+            self.record(S, "files opened while starting, the controller's processes", tool, n,
+                        run, ctl, "count")
+            self.record(S, "files opened while starting ÷ N, all but the controller", tool, n,
+                        run, round((total - ctl) / n), "count")
+            log(f"  files opened by {tool} (N={n}): {total} in all, {ctl} by the controller")
+        if not self.args.keep_tmp:
+            trace.unlink(missing_ok=True)
+        self.stop("setup", real, "bench", cid, n, run, label=tool)
+        self.rows = [r for r in self.rows if r["section"] != "setup"]
+
+    def fork_scale(self):
+        """The largest cluster: N forked engines, locally and/or on the Slurm lab (controller
+        local), once each."""
+        a, S, n = self.args, "fork-scale", self.args.fork_scale
+        where = [("local", "bench", ["--engines", "local"], False)] \
+            if "local" in a.fork_scale_on else []
+        if "slurm" in a.fork_scale_on:
+            where.append(("Slurm lab", "slurm", ["--controller", "local", "--engines", "slurm"],
+                          True))
+        for label, profile, extra, slurm in where:
+            log(f"== fork scale: {n} forked engines, {label}")
+            if slurm and not self.wait_idle(n, f"fork scale n={n} on the Slurm lab"):
+                continue
+            self.scale_once(S, f"{FORK}, {label}", profile, n, extra, slurm)
+
+    def scale_once(self, S, tool, profile, n, extra, slurm):
+        lowest = [meminfo().get("MemAvailable", 0)]
+        before = lowest[0]
+        done = threading.Event()
+
+        def sample():
+            while not done.wait(0.5):
+                lowest[0] = min(lowest[0], meminfo().get("MemAvailable", lowest[0]))
+        th = threading.Thread(target=sample, daemon=True)
+        th.start()
+        cid = self.new_id(f"fs{n}")
+        self.active.append((RC, profile, cid, None))
+        t0 = time.monotonic()
+        r = self.run(self.start_cmd(RC, profile, cid, n, [*extra, "--engine-start", "fork"]))
+        seen = None
+        if not r.ok:
+            self.record(S, "start returns", tool, n, 0, None, rc=r.rc, note=r.why())
+        else:
+            self.record(S, "start returns", tool, n, 0, r.elapsed)
+            ts, c = self.client_wait(profile, cid, n)
+            if ts is None:
+                self.record(S, f"start → {n} engines seen by a fresh Client", tool, n, 0, None,
+                            rc=c.rc, note=c.why())
+            else:
+                seen = ts - t0
+                self.record(S, f"start → {n} engines seen by a fresh Client", tool, n, 0, seen)
+        self.record(S, f"all {n} registered (a fresh Client saw {n})", tool, n, 0,
+                    int(seen is not None), "bool")
+        if seen is not None:
+            procs = self.leftover_processes(cid)
+            self.record(S, "CPU s of the cluster's processes at ready", tool, n, 0,
+                        sum(cpu_seconds(p) for p in procs))
+            self.record(S, "PSS MiB of the cluster's processes per engine at ready", tool, n, 0,
+                        round(sum(pss_kb(p) for p in procs) / 1024 / n, 1), "MiB")
+            self.record(S, "processes of the cluster at ready", tool, n, 0, len(procs), "count")
+            fds = {p: open_fds(p) for p in procs}
+            busiest = max(fds, key=fds.get, default=None)
+            if busiest is not None:
+                # the controller's hub holds a few sockets per engine: this is what an open-files
+                # limit would cap (the bench raised its own soft limit to the hard one)
+                self.record(S, "most open files of one process at ready", tool, n, 0,
+                            fds[busiest], "count", note=f"`{cmdline(busiest)[:80]}`")
+                self.record(S, "… that process's open-files limit (soft)", tool, n, 0,
+                            nofile_limit(busiest), "count")
+        lowest_at_ready = lowest[0] = min(lowest[0], meminfo().get("MemAvailable", lowest[0]))
+        done.set()
+        th.join()
+        if seen is not None:
+            self.record(S, "MemAvailable drop per engine (before start → ready)", tool, n, 0,
+                        round((before - lowest_at_ready) / 1024 / n, 1), "MiB")
+        self.stop(S, RC, profile, cid, n, 0, slurm=slurm, label=tool)
+        self.record(S, "the cluster's processes left 5 s after stop", tool, n, 0,
+                    len(self.last_left), "count", note=" ".join(map(str, self.last_left)))
+        if slurm:
+            self.record(S, "the cluster's jobs in squeue after stop", tool, n, 0,
+                        len(self.last_jobs_left), "count", note=" ".join(self.last_jobs_left))
+
+    def ratio_table(self, section, cols, ratios):
+        """Rows: the section's metrics; columns: (tool, header); ratios: (header, num, den)."""
         keys = []
         for r in self.rows:
-            if r["section"] == "fork" and (r["metric"], r["n"], r["unit"]) not in keys:
+            if r["section"] == section and (r["metric"], r["n"], r["unit"]) not in keys:
                 keys.append((r["metric"], r["n"], r["unit"]))
         if not keys:
             return ""
-        lines = ["| measurement | N | rcluster exec | rcluster fork | ipcluster | fork ÷ exec |",
-                 "|---|---:|---|---|---|---:|"]
+        heads = [h for _, h in cols] + [h for h, _, _ in ratios]
+        lines = ["| measurement | N | " + " | ".join(heads) + " |",
+                 "|---|---:|" + "---|" * len(cols) + "---:|" * len(ratios)]
         for metric, n, unit in keys:
             cells, med = [], {}
-            for tool in (RC, FORK, IPC):
-                ok, failed = self.stats("fork", metric, tool, n)
+            for tool, _ in cols:
+                ok, failed = self.stats(section, metric, tool, n)
                 cells.append(fmt_stats(ok, failed, unit))
                 med[tool] = statistics.median(ok) if ok else None
-            ratio = f"{med[FORK] / med[RC]:.2f}" if med[RC] and med[FORK] else "–"
-            lines.append(f"| {metric} | {n} | {' | '.join(cells)} | {ratio} |")
+            for _, num, den in ratios:
+                cells.append(f"{med[num] / med[den]:.2f}" if med[num] and med[den] else "–")
+            lines.append(f"| {metric} | {n} | {' | '.join(cells)} |")
         return "\n".join(lines) + "\n"
+
+    def fork_table(self):
+        return self.ratio_table("fork", ((RC, "rcluster exec"), (FORK, "rcluster fork"),
+                                         (IPC, "ipcluster")),
+                                (("fork ÷ exec", FORK, RC),))
+
+    def fork_slurm_table(self):
+        return self.ratio_table("fork-slurm", (
+            (RC, "rcluster exec, guide's templates"),
+            (RCB, "rcluster exec, built-in engine template"),
+            (FORK, "rcluster fork, built-in engine template"),
+            (IPC, "ipcluster, guide's templates")),
+            (("fork ÷ exec (built-in)", FORK, RCB), ("fork ÷ exec (guide's)", FORK, RC)))
+
+    def fork_scale_table(self):
+        return self.ratio_table("fork-scale", (
+            (f"{FORK}, local", "local (controller + one forker here)"),
+            (f"{FORK}, Slurm lab", "Slurm lab (controller local, one forker per node)")), ())
+
+    def fork_goals(self):
+        """Issue 16's goals, met or not, from this run's medians."""
+        def med(section, metric, tool, n):
+            ok, _ = self.stats(section, metric, tool, n)
+            return statistics.median(ok) if ok else None
+
+        rows = []
+
+        def add(what, value, goal, met):
+            rows.append(f"| {what} | {value} | {goal} | {'met' if met else '**not met**'} |")
+        n = self.args.fork_n
+        for S, where, exec_tool in (("fork", "local", RC),
+                                    ("fork-slurm", "Slurm lab, built-in template", RCB)):
+            for metric, what, goal, limit in (
+                    ("CPU s of the cluster's processes at ready", "CPU s at ready", "≤ ⅓", 1 / 3),
+                    ("PSS MiB of the cluster's processes per engine at ready",
+                     "PSS per engine at ready", "≤ ½", 1 / 2)):
+                f, e = med(S, metric, FORK, n), med(S, metric, exec_tool, n)
+                if f and e:
+                    add(f"{what}, {n} engines, {where}", f"fork ÷ exec = {f / e:.2f}",
+                        f"fork {goal} of exec", f / e <= limit)
+        for S, where in (("fork", "local"), ("fork-slurm", "Slurm lab, guide's workflow")):
+            t = med(S, f"start → {n} engines seen by a fresh Client", FORK, n)
+            if t:
+                add(f"start → {n} engines registered, fork, {where}", f"{t:.2f} s", "≤ 4 s",
+                    t <= 4)
+        m = "files opened while starting ÷ N, all but the controller"
+        f, e = med("fork", m, FORK, n), med("fork", m, RC, n)
+        m = "files opened while starting ÷ N, all the cluster's processes"
+        fa, ea = med("fork", m, FORK, n), med("fork", m, RC, n)
+        if f and e:
+            # per engine: the controller opens the same files either way, once per cluster
+            add(f"files opened per engine while starting, {n} engines, local",
+                f"fork ÷ exec = {f / e:.3f} (1/N = {1 / n:.3f}); with the controller's "
+                + (f"{fa / ea:.3f}" if fa and ea else "–"),
+                "≈ 1/N (met: ≤ 1.5/N)", f / e <= 1.5 / n)
+        big = self.args.fork_scale
+        for where in ("local", "Slurm lab"):
+            tool = f"{FORK}, {where}"
+            ok, failed = self.stats("fork-scale", f"all {big} registered (a fresh Client saw "
+                                    f"{big})", tool, big)
+            if ok or failed:
+                t = med("fork-scale", f"start → {big} engines seen by a fresh Client", tool, big)
+                reg = bool(ok) and all(ok)
+                add(f"largest cluster, {where}",
+                    f"{big} forked engines " + (f"registered in {t:.1f} s" if reg and t
+                                                else "did **not** all register"),
+                    "≥ 512 engines", reg and big >= 512)
+        if not rows:
+            return ""
+        return "| goal (issue 16) | measured (medians) | goal | |\n|---|---|---|---|\n" + \
+            "\n".join(rows) + "\n"
 
     def slurm(self):
         a, S = self.args, "slurm"
@@ -649,13 +923,7 @@ class Bench:
     def seed(self):
         a, S = self.args, "seed"
         log("== the seed's Slurm workflow (12 engines on 3 emulated nodes)")
-        dirs = {RC: self.profile("seed_r", "slurm"), IPC: self.profile("seed_i", "slurm")}
-        for tool, d in dirs.items():
-            (d / "slurm.controller.template").write_text(SEED_CONTROLLER)
-            (d / "slurm.engine.template").write_text(SEED_ENGINE)
-        (dirs[RC] / "rcluster.toml").write_text(SEED_RCLUSTER_TOML)
-        (dirs[IPC] / "rcluster.toml").unlink()
-        (dirs[IPC] / "ipcluster_config.py").write_text(SEED_IPCLUSTER_CONFIG)
+        dirs = {RC: self.seed_profile("seed_r", RC), IPC: self.seed_profile("seed_i", IPC)}
         runs = a.seed_runs or a.runs
         for i in range(runs):
             for tool in ((RC, IPC) if i % 2 == 0 else (IPC, RC)):
@@ -893,13 +1161,9 @@ class Bench:
             t = self.table(key)
             if t:
                 out.append(f"## {title}\n\n{text}\n\n{t}")
-        t = self.fork_table()
-        if t:
-            out.append("## Fork start: exec vs fork vs ipcluster\n\n`rcluster start -n N "
-                       "--engine-start exec|fork` and `ipcluster start -n N --daemonize`, "
-                       "interleaved. CPU: user + system seconds of the cluster's live processes "
-                       "(controller, engines, nannies, the forker) when a fresh Client sees all N; "
-                       "PSS: their proportional set size at that moment, divided by N.\n\n" + t)
+        fork = self.fork_markdown()
+        if fork:
+            out.append(fork)
         cpu = self.table("cpu", unit="s")
         if cpu:
             out.append("## Where the time goes: CPU\n\nAt the moment a fresh Client saw every "
@@ -928,6 +1192,69 @@ class Bench:
             out.append("## Notes from this run\n\n" + "".join(f"- {n}\n" for n in dict.fromkeys(self.notes)))
         return "\n".join(out)
 
+    def fork_markdown(self) -> str:
+        a, n = self.args, self.args.fork_n
+        parts = []
+        goals = self.fork_goals()
+        if goals:
+            parts.append("### Issue 16's goals\n\nFrom the tables below; *exec* is rcluster's "
+                         "exec start with the same launcher and template.\n\n" + goals)
+        t = self.fork_table()
+        if t:
+            files = ""
+            if any(r["section"] == "fork" and r["metric"].startswith("files opened")
+                   for r in self.rows):
+                files = (" Files opened: the start command run under `strace -f -e trace=open,"
+                         "openat` (which follows the daemonized controller and engines) until it "
+                         "returns — rcluster's once every engine registered; for ipcluster, whose "
+                         "`start --daemonize` returns first, until a fresh Client (not traced) "
+                         "saw all N — counting the opens that succeeded, by every process started "
+                         "(the start command itself, the ipcluster daemon, the controller and "
+                         "its schedulers, the forker, engines, nannies), divided by N; the "
+                         "controller's processes are also shown on their own. Run "
+                         f"{a.files_runs}× per tool, after the timed runs (strace slows "
+                         "everything down).")
+            parts.append(f"### Local, {n} engines\n\n`rcluster start -n N --engine-start "
+                         "exec|fork` and `ipcluster start -n N --daemonize`, interleaved "
+                         "(the order rotates each run). CPU: user + system seconds of the "
+                         "cluster's live processes (controller, engines, nannies, the forker, the "
+                         "ipcluster daemon) when a fresh Client sees all N; PSS: their "
+                         "proportional set size at that moment, divided by N." + files +
+                         "\n\n" + t)
+        t = self.fork_slurm_table()
+        if t:
+            parts.append(f"### Slurm lab, the seed guide's workflow, {n} engines\n\n"
+                         "Controller and engines as Slurm jobs, with the guide's controller "
+                         "template. *guide's templates*: also its engine template (one "
+                         f"`srun` task per engine over `--nodes={{n//5 + 1}}` = {n // 5 + 1} nodes; "
+                         "`rcluster.toml` for rcluster, `ipcluster_config.py` for ipcluster); "
+                         "*built-in engine template*: no `[engines] template`, rcluster's own "
+                         f"(with `--directive=--nodes={n // 5 + 1}`, the guide's layout), "
+                         "`--engine-start exec` or `fork` (one forker per node, `srun "
+                         "--ntasks-per-node=1`). The four variants rotate each run; each waits "
+                         "until the lab is idle. CPU and PSS as above, over every process that "
+                         "carries the cluster's id (batch scripts, `srun`, controller, forkers, "
+                         "engines, nannies; the lab's nodes run on this machine). `stop → no job "
+                         "in squeue`: from the stop command until `squeue` lists none of the "
+                         "cluster's jobs.\n\n" + t)
+        t = self.fork_scale_table()
+        if t:
+            parts.append(f"### The largest cluster: {a.fork_scale} forked engines\n\n"
+                         f"`rcluster start -n {a.fork_scale} --engine-start fork --timeout "
+                         f"{a.timeout:.0f}`, once each: `--engines local`, and on the Slurm lab "
+                         "`--controller local --engines slurm` (built-in template, one forker "
+                         "per node). MemAvailable is sampled every 0.5 s from before the start "
+                         "until a fresh Client saw every engine. Open files: the process of the "
+                         "cluster with the most open descriptors at ready (the controller's hub: "
+                         "a few sockets per engine) — an open-files limit below that would cap "
+                         f"the cluster; this run's soft limit: "
+                         f"{resource.getrlimit(resource.RLIMIT_NOFILE)[0]}. "
+                         "After stop: processes carrying the cluster's id and its jobs in "
+                         "`squeue` (both must be 0).\n\n" + t)
+        if not parts:
+            return ""
+        return "## Fork start: exec vs fork vs ipcluster (issue 16)\n\n" + "\n".join(parts)
+
     def rc_ping(self) -> str:
         return self.machine.get("rc_ping_value", "500")
 
@@ -937,14 +1264,21 @@ HEADER = """# Benchmarks: rcluster vs ipcluster
 Generated by `{cmdline}` — do not edit by hand; rerun it. Raw measurements (every run) are in
 [benchmarks.csv](benchmarks.csv).
 
-How to run (needs `scripts/setup.sh`; `--slurm`/`--scale` need the Slurm lab, which the script brings
-up with `--lab NODESxCPUS`, default 4x20, raised to fit `--scale`, and restores afterwards):
+How to run (needs `scripts/setup.sh`; `--slurm`, `--scale`, `--fork-slurm` and `--fork-scale` need
+the Slurm lab, which the script brings up with `--lab NODESxCPUS`, default 4x20, raised to fit
+`--scale`/`--fork-scale`, and restores afterwards; `--fork-files` needs `strace`):
 
 ```sh
 .venv/bin/python scripts/bench.py                       # local + CLI, {runs} runs each
 .venv/bin/python scripts/bench.py --slurm --scale 256 --timeout 600   # the full run: + Slurm lab, seed workflow, scale
+.venv/bin/python scripts/bench.py --skip-local --fork-all --runs 3 --timeout 600   # issue 16: exec vs fork vs ipcluster
 .venv/bin/python scripts/bench.py --quick --slurm --lab running   # smoke test, small N, current lab
 ```
+
+`--fork-all` is `--fork` (12 local engines), `--fork-slurm` (the seed guide's Slurm workflow),
+`--fork-files` (files opened while starting, under strace) and `--fork-scale 512` (the largest
+cluster, local and on the lab). Every rcluster row starts its engines with `--engine-start exec`
+(ipcluster's way) unless it says fork.
 
 Both tools run on the same machine in the same run, interleaved (the order alternates each run),
 each against a fresh temporary `IPYTHONDIR`, rcluster from `target/release/rcluster` (rebuilt if
@@ -968,6 +1302,10 @@ def fmt_stats(vals, failed, unit="s"):
         s = f"{med * 1000:.1f} ms [{lo * 1000:.1f}–{hi * 1000:.1f}]"
     elif unit == "s":
         s = f"{med:.2f} s [{lo:.2f}–{hi:.2f}]"
+    elif unit == "count":
+        s = f"{med:.0f}" if lo == hi else f"{med:.0f} [{lo:.0f}–{hi:.0f}]"
+    elif unit == "bool":
+        s = "yes" if all(vals) else "**no**"
     else:
         s = f"{med:.1f} {unit} [{lo:.1f}–{hi:.1f}]"
     return s + (f", {failed} failed" if failed else "")
@@ -1017,6 +1355,67 @@ def pss_kb(pid) -> int:
     return 0
 
 
+def open_fds(pid) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
+def nofile_limit(pid) -> int | None:
+    """The process's soft open-files limit (None: unlimited or unreadable)."""
+    try:
+        m = re.search(r"^Max open files\s+(\d+)", Path(f"/proc/{pid}/limits").read_text(), re.M)
+        return int(m.group(1)) if m else None
+    except OSError:
+        return None
+
+
+TRACE_OPEN = re.compile(r"^(\d+) +(?:open|openat)\(.*\) += (\d+)$"
+                        r"|^(\d+) +<\.\.\. (?:open|openat) resumed>.*\) += (\d+)$")
+TRACE_CHILD = re.compile(r"^(\d+) +(?:(?:clone3?|v?fork)\(|<\.\.\. (?:clone3?|v?fork) resumed>)"
+                         r".* = (\d+)$")
+CONTROLLER_MARKS = ("ipyparallel.controller", "ipcontroller")
+
+
+def count_opens(trace) -> tuple[int, int]:
+    """(successful opens by every traced process, by the controller's processes) in an
+    `strace -f -o FILE` log; the first process (the sh wrapper) is not counted. A process is the
+    controller's if it exec'd the controller or descends from one that did."""
+    opens: dict[int, int] = {}
+    parent: dict[int, int] = {}
+    controller: set[int] = set()
+    root = None
+    with open(trace, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            pid = line.split(" ", 1)[0]
+            if not pid.isdigit():
+                continue
+            pid = int(pid)
+            root = pid if root is None else root
+            m = TRACE_OPEN.match(line)
+            if m:
+                opens[pid] = opens.get(pid, 0) + 1
+                continue
+            m = TRACE_CHILD.match(line)
+            if m:
+                parent[int(m.group(2))] = pid
+            elif " execve(" in line[:24] and any(c in line for c in CONTROLLER_MARKS):
+                controller.add(pid)
+
+    def of_controller(pid):
+        seen = set()
+        while pid is not None and pid not in seen:
+            if pid in controller:
+                return True
+            seen.add(pid)
+            pid = parent.get(pid)
+        return False
+    opens.pop(root, None)
+    return sum(opens.values()), sum(c for p, c in opens.items() if of_controller(p))
+
+
 def cpu_seconds(pid) -> float:
     """user + system CPU a live process has used so far (its exited children not included)."""
     try:
@@ -1047,6 +1446,26 @@ def git(*args) -> str:
                           check=False).stdout.strip()
 
 
+def uses_lab(a) -> bool:
+    return bool(a.slurm or a.scale or a.fork_slurm or (a.fork_scale and "slurm" in a.fork_scale_on))
+
+
+def raise_nofile(need: int) -> str:
+    """Raises this process's soft open-files limit to the hard one (the clusters it starts
+    inherit it: rcluster, the controller, and Slurm jobs through sbatch's limit propagation);
+    says so when that is still below `need`."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        log(f"raised the open-files limit from {soft} to {hard} (hard)")
+        soft = hard
+    if soft != resource.RLIM_INFINITY and soft < need:
+        return (f"the open-files limit is {soft} (hard), below the ~{need} the controller may "
+                "need for this scale run: if engines fail to register, raise `ulimit -Hn` "
+                "(as root) and rerun")
+    return ""
+
+
 def ints(s):
     return [int(x) for x in s.split(",") if x]
 
@@ -1069,7 +1488,22 @@ def main():
     p.add_argument("--skip-local", action="store_true", help="skip CLI latency and local clusters")
     p.add_argument("--fork", action="store_true",
                    help="also exec vs fork start vs ipcluster (local, --fork-n engines)")
-    p.add_argument("--fork-n", type=int, default=12, help="engines for --fork (default 12)")
+    p.add_argument("--fork-n", type=int, default=12,
+                   help="engines for --fork, --fork-slurm and --fork-files (default 12)")
+    p.add_argument("--fork-slurm", action="store_true",
+                   help="also exec vs fork vs ipcluster with the seed guide's Slurm workflow "
+                        "(Slurm lab, --fork-n engines)")
+    p.add_argument("--fork-files", action="store_true",
+                   help="also count the files opened while starting --fork-n local engines, exec "
+                        "vs fork vs ipcluster (strace -f)")
+    p.add_argument("--files-runs", type=int, default=1,
+                   help="traced starts per tool for --fork-files (default 1)")
+    p.add_argument("--fork-scale", type=int, default=0, metavar="N",
+                   help="also start N forked engines once, locally and on the Slurm lab (e.g. 512)")
+    p.add_argument("--fork-scale-on", type=lambda s: s.split(","), default=["local", "slurm"],
+                   help="where --fork-scale runs: local,slurm (default both)")
+    p.add_argument("--fork-all", action="store_true",
+                   help="issue 16's table: --fork --fork-slurm --fork-files --fork-scale 512")
     p.add_argument("--timeout", type=float, default=300, help="seconds allowed per command")
     p.add_argument("--keep-tmp", action="store_true", help="keep the temporary IPYTHONDIR (logs)")
     p.add_argument("--out", default=str(ROOT / "docs/benchmarks.md"))
@@ -1080,6 +1514,11 @@ def main():
     a.slurm_n = a.slurm_n or ([8] if a.quick else [16, 64])
     a.seed_runs = a.seed_runs or (1 if a.quick else 0)
     a.lab = a.lab or ("running" if a.quick else "4x20")
+    if a.fork_all:
+        a.fork = a.fork_slurm = a.fork_files = True
+        a.fork_scale = a.fork_scale or 512
+    if not set(a.fork_scale_on) <= {"local", "slurm"}:
+        p.error("--fork-scale-on takes local, slurm or local,slurm")
     if a.lab != "running" and not re.fullmatch(r"\d+x\d+", a.lab.lower()):
         p.error("--lab takes NODESxCPUS (e.g. 4x20) or `running`")
     for tool in (PY, IPCLUSTER):
@@ -1096,7 +1535,14 @@ def main():
     try:
         b.build()
         log(f"IPYTHONDIR={b.ipydir}")
-        if a.slurm or a.scale:
+        if a.fork_scale:
+            # the controller's hub holds ~2.4 descriptors per engine (measured at 16 and 32
+            # engines: 88 and 126): 512 engines need ~1,300, more than a default soft limit of 1024
+            why = raise_nofile(4 * a.fork_scale + 256)
+            if why:
+                b.notes.append(why)
+                log(why)
+        if uses_lab(a):
             b.setup_lab()
         b.describe_machine()
         b.profile("bench", "local")
@@ -1110,11 +1556,17 @@ def main():
             b.local()
         if a.fork:
             b.fork()
+        if a.fork_files:
+            b.fork_files()
+        if a.fork_slurm:
+            b.fork_slurm()
         if a.slurm:
             b.slurm()
             b.seed()
         if a.scale:
             b.scale()
+        if a.fork_scale:
+            b.fork_scale()
         ok = True
     finally:
         try:
