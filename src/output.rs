@@ -107,3 +107,30 @@ impl Printer {
         eprintln!("{} {}", self.paint("1;36", "hint:"), message.as_ref());
     }
 }
+
+/// Writes to stdout; a closed pipe (`rcluster status | head`) ends the program quietly with
+/// the shell's status for SIGPIPE, instead of `println!`'s panic. Only what is printed after
+/// the work is done goes through here, so nothing is left half-done.
+pub fn stdout(args: std::fmt::Arguments) {
+    let mut out = std::io::stdout().lock();
+    if let Err(err) = out.write_fmt(args).and_then(|()| out.flush()) {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(128 + 13);
+        }
+        eprintln!("error: cannot write to stdout: {err}");
+        std::process::exit(1);
+    }
+}
+
+/// `println!` that survives a closed pipe; see [`stdout`].
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::output::stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `print!` that survives a closed pipe; see [`stdout`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::stdout(format_args!($($arg)*)) };
+}

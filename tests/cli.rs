@@ -162,3 +162,31 @@ fn missing_python_is_a_clear_error() {
     assert!(common::processes_under(&env.ipython_dir).is_empty());
     assert_eq!(env.security_files_of("p", "mp"), Vec::<String>::new());
 }
+
+/// `rcluster … | head` closes the pipe early: the command ends as `cat` would (status 141, as
+/// if by SIGPIPE), without a panic message.
+#[test]
+fn a_closed_stdout_pipe_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let env = Env::new();
+    env.create_profile("p");
+    for args in [
+        &["profile", "list"][..],
+        &["render", "-n", "4"][..],
+        &["list", "--json"][..],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = env
+            .rcluster_std()
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+        assert!(out.status.signal().is_none(), "{args:?}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

@@ -863,3 +863,83 @@ fn ran_for_seconds(jobs: &[String], secs: u64) -> bool {
         .collect();
     used.len() == jobs.len() && used.iter().all(|&t| t >= secs)
 }
+
+/// The soft limit on open files is raised to the hard one for every process of the cluster:
+/// the hub needs about 2.5 descriptors per engine, and 1024 stops a cluster of ~400.
+#[test]
+fn the_cluster_runs_with_the_hard_open_files_limit() {
+    let env = Env::new();
+    env.create_profile("p");
+    let hard: u64 = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "ulimit -H -n"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .parse()
+    .unwrap_or(u64::MAX);
+    let wanted = hard.min(1 << 20);
+    let soft = 256.min(wanted);
+    let bin = env!("CARGO_BIN_EXE_rcluster");
+    let status = env
+        .rcluster_std()
+        .args([
+            "start",
+            "--profile",
+            "p",
+            "-n",
+            "2",
+            "--cluster-id",
+            "nofile",
+        ])
+        .status_with_soft_nofile(soft, bin);
+    assert!(status.success());
+    let pids = env.recorded_pids("p", "nofile");
+    assert_eq!(pids.len(), 3, "{pids:?}");
+    for pid in pids {
+        let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+        let line = limits
+            .lines()
+            .find(|l| l.starts_with("Max open files"))
+            .unwrap();
+        let values: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(values[3], wanted.to_string(), "pid {pid}: {line}");
+    }
+    env.rcluster()
+        .args(["stop", "--profile", "p", "nofile"])
+        .assert()
+        .success();
+    assert_nothing_left(&env, "p", "nofile");
+}
+
+trait SoftNofile {
+    fn status_with_soft_nofile(&mut self, soft: u64, bin: &str) -> std::process::ExitStatus;
+}
+
+impl SoftNofile for Command {
+    /// Runs the command under `sh -c 'ulimit -S -n SOFT; exec …'`, with its environment.
+    fn status_with_soft_nofile(&mut self, soft: u64, bin: &str) -> std::process::ExitStatus {
+        let args: Vec<String> = self
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let mut sh = Command::new("sh");
+        sh.arg("-c")
+            .arg(format!("ulimit -S -n {soft} && exec \"$0\" \"$@\""))
+            .arg(bin)
+            .args(args);
+        for (key, value) in self.get_envs() {
+            match value {
+                Some(v) => sh.env(key, v),
+                None => sh.env_remove(key),
+            };
+        }
+        if let Some(dir) = self.get_current_dir() {
+            sh.current_dir(dir);
+        }
+        sh.status().unwrap()
+    }
+}

@@ -85,7 +85,7 @@ pub fn list(global: &GlobalArgs, args: &EnginesListArgs, printer: Printer) -> Re
             "engines_requested": cluster.requested(),
             "sets": sets.iter().map(set_json).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
     let id = display_id(&cluster.cluster_id);
@@ -95,9 +95,12 @@ pub fn list(global: &GlobalArgs, args: &EnginesListArgs, printer: Printer) -> Re
         ));
         return Ok(());
     }
-    println!(
+    crate::outln!(
         "{:<12} {:<10} {:>5}  {:<8} RUNS AS",
-        "SET", "LAUNCHER", "N", "STATE"
+        "SET",
+        "LAUNCHER",
+        "N",
+        "STATE"
     );
     for set in &sets {
         let runs_as = match (&set.piece.job, &set.job_info) {
@@ -123,7 +126,7 @@ pub fn list(global: &GlobalArgs, args: &EnginesListArgs, printer: Printer) -> Re
                 format!("pids {}", pids.join(", "))
             }
         };
-        println!(
+        crate::outln!(
             "{:<12} {:<10} {:>5}  {:<8} {runs_as}",
             set.set_id(),
             set.piece.class,
@@ -206,7 +209,7 @@ pub fn stop(global: &GlobalArgs, args: &EnginesStopArgs, printer: Printer) -> Re
             "remaining_sets": stopped.remaining,
             "engines_registered": stopped.registered.map(|c| c.registered),
         });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&json)?);
     }
     let names: Vec<String> = stopped
         .sets

@@ -35,19 +35,24 @@ pub fn run(global: &GlobalArgs, args: &ListArgs, printer: Printer) -> Result<()>
     }
     if args.json {
         let list: Vec<Value> = rows.iter().map(Row::to_json).collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
     }
     if rows.is_empty() {
         printer.status("no clusters");
         return Ok(());
     }
-    println!(
+    crate::outln!(
         "{:<16} {:<24} {:<8} {:>8}  {:<14} {:>5}",
-        "PROFILE", "CLUSTER ID", "STATE", "ENGINES", "LAUNCHER", "AGE"
+        "PROFILE",
+        "CLUSTER ID",
+        "STATE",
+        "ENGINES",
+        "LAUNCHER",
+        "AGE"
     );
     for row in &rows {
-        println!(
+        crate::outln!(
             "{:<16} {:<24} {:<8} {:>8}  {:<14} {:>5}",
             row.profile,
             display_id(&row.cluster_id),

@@ -34,7 +34,7 @@ pub fn create(global: &GlobalArgs, args: &ProfileCreateArgs, printer: Printer) -
         clap::ValueEnum::to_possible_value(&args.preset)
             .map_or_else(String::new, |v| v.get_name().to_string())
     ));
-    println!("{}", config_path.display());
+    crate::outln!("{}", config_path.display());
     Ok(())
 }
 
@@ -71,16 +71,18 @@ pub fn list(_global: &GlobalArgs, args: &ListArgs, printer: Printer) -> Result<(
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
     }
     if rows.is_empty() {
         printer.status("no profiles; create one with `rcluster profile create NAME`");
         return Ok(());
     }
-    println!(
+    crate::outln!(
         "{:<20} {:<14} {:>8}  DIRECTORY",
-        "PROFILE", "LAUNCHER", "CLUSTERS"
+        "PROFILE",
+        "LAUNCHER",
+        "CLUSTERS"
     );
     for (profile, has_config, launchers, clusters, error) in &rows {
         let launchers = if *has_config {
@@ -88,7 +90,7 @@ pub fn list(_global: &GlobalArgs, args: &ListArgs, printer: Printer) -> Result<(
         } else {
             format!("{launchers}*")
         };
-        println!(
+        crate::outln!(
             "{:<20} {:<14} {:>8}  {}",
             profile.name.as_deref().unwrap_or("?"),
             launchers,
@@ -120,10 +122,10 @@ pub fn show(global: &GlobalArgs, args: &ProfileShowArgs, _printer: Printer) -> R
     let python = crate::settings::resolve_python(&config.python)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|err| format!("not found: {err}"));
-    println!("# profile: {}", profile.label());
-    println!("# directory: {}", profile.dir.display());
-    println!("# settings from: {source}");
-    println!("# python (resolved): {python}");
-    print!("{}", config.to_toml());
+    crate::outln!("# profile: {}", profile.label());
+    crate::outln!("# directory: {}", profile.dir.display());
+    crate::outln!("# settings from: {source}");
+    crate::outln!("# python (resolved): {python}");
+    crate::out!("{}", config.to_toml());
     Ok(())
 }

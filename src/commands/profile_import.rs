@@ -44,7 +44,7 @@ pub fn run(global: &GlobalArgs, args: &ProfileImportArgs, printer: Printer) -> R
 
     let config_path = profile.config_path();
     if import.settings.is_empty() {
-        println!(
+        crate::outln!(
             "nothing to carry over from `{}`; `{}` is unchanged",
             source.display(),
             config_path.display()
@@ -70,7 +70,7 @@ pub fn run(global: &GlobalArgs, args: &ProfileImportArgs, printer: Printer) -> R
                 .with_context(|| format!("cannot write `{}`", backup.display()))?;
         }
         fsutil::write_atomic(&config_path, merged.as_bytes(), 0o644)?;
-        println!(
+        crate::outln!(
             "carried over from `{}` into `{}`:",
             source.display(),
             config_path.display()
@@ -82,7 +82,7 @@ pub fn run(global: &GlobalArgs, args: &ProfileImportArgs, printer: Printer) -> R
             .max()
             .unwrap_or(0);
         for setting in &import.settings {
-            println!(
+            crate::outln!(
                 "  {:<width$}  # line {}: c.{}.{}",
                 setting.toml_line(),
                 setting.line,
@@ -91,13 +91,13 @@ pub fn run(global: &GlobalArgs, args: &ProfileImportArgs, printer: Printer) -> R
             );
         }
         for (name, _) in &import.template_files {
-            println!(
+            crate::outln!(
                 "  wrote the inline template to `{}`",
                 profile.dir.join(name).display()
             );
         }
         if old.is_some() {
-            println!(
+            crate::outln!(
                 "the previous settings are kept in `{}`",
                 backup_path(&config_path).display()
             );
@@ -107,10 +107,10 @@ pub fn run(global: &GlobalArgs, args: &ProfileImportArgs, printer: Printer) -> R
         printer.warn(note);
     }
     if !import.skipped.is_empty() {
-        println!("not carried over:");
+        crate::outln!("not carried over:");
         for skipped in &import.skipped {
-            println!("  line {}: {}", skipped.line, skipped.text);
-            println!("    {}", skipped.why);
+            crate::outln!("  line {}: {}", skipped.line, skipped.text);
+            crate::outln!("    {}", skipped.why);
         }
     }
     Ok(())

@@ -66,6 +66,6 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs, _printer: Printer) -> Result<
             plan.engine_script(n, &ids::unix_now().to_string(), &env, &engine_args)?
         }
     };
-    print!("{}", script.text);
+    crate::out!("{}", script.text);
     Ok(())
 }

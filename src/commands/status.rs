@@ -120,19 +120,19 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
         "attach": attach,
     });
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&status)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&status)?);
         return Ok(());
     }
     let age = cluster
         .created()
         .map_or("?".into(), |c| format_age(unix_now().saturating_sub(c)));
-    println!(
+    crate::outln!(
         "cluster {} in profile {} ({})",
         display_id(id),
         profile.label(),
         profile.dir.display()
     );
-    println!(
+    crate::outln!(
         "state: {} · engines {registered}/{} registered · age {age}{}",
         health.name(),
         cluster.requested(),
@@ -182,9 +182,9 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
                 .collect();
             line.push_str(&format!(" · pids {}", shown.join(", ")));
         }
-        println!("{line}");
+        crate::outln!("{line}");
         for log in piece["logs"].as_array().into_iter().flatten() {
-            println!("    log: {}", log.as_str().unwrap_or(""));
+            crate::outln!("    log: {}", log.as_str().unwrap_or(""));
         }
     }
     for host in &hosts {
@@ -198,24 +198,24 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, printer: Printer) -> Result<(
             .as_str()
             .map(|e| format!(" · cannot ask it: {e}"))
             .unwrap_or_default();
-        println!(
+        crate::outln!(
             "  host {} ({}): pids {}{error}",
             host["host"].as_str().unwrap_or(""),
             host["via"].as_str().unwrap_or(""),
             procs.join(", ")
         );
         for p in host["processes"].as_array().into_iter().flatten() {
-            println!("    log: {}", p["log"].as_str().unwrap_or(""));
+            crate::outln!("    log: {}", p["log"].as_str().unwrap_or(""));
         }
     }
     if !removed.is_empty() {
-        println!(
+        crate::outln!(
             "started inside a Slurm job; its jobs were submitted without that job's variables {}",
             removed.join(" ")
         );
     }
-    println!("attach from Python:");
-    println!("    import ipyparallel as ipp");
-    println!("    {attach}");
+    crate::outln!("attach from Python:");
+    crate::outln!("    import ipyparallel as ipp");
+    crate::outln!("    {attach}");
     Ok(())
 }

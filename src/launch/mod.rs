@@ -54,6 +54,8 @@ pub struct Launch<'a> {
 
 impl<'a> Launch<'a> {
     pub fn new(plan: Plan<'a>) -> Self {
+        // Before anything starts, so that every process of the cluster inherits it.
+        crate::process::raise_open_files_limit();
         let state = ClusterState {
             version: 1,
             cluster_id: plan.cluster_id.clone(),

@@ -78,7 +78,7 @@ pub fn run(global: &GlobalArgs, args: &DoctorArgs, printer: Printer) -> Result<(
             "ok": failed.is_empty(),
             "checks": list,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         let color = match global.color {
             ColorChoice::Always => true,
@@ -126,7 +126,7 @@ fn print_text(profile: &Profile, checks: &[Check], color: bool) {
             text.to_string()
         }
     };
-    println!("profile {} (`{}`)", profile.label(), profile.dir.display());
+    crate::outln!("profile {} (`{}`)", profile.label(), profile.dir.display());
     for check in checks {
         let mark = paint(check.status.color(), check.status.mark());
         let detail = if check.status == Status::Skip {
@@ -134,9 +134,9 @@ fn print_text(profile: &Profile, checks: &[Check], color: bool) {
         } else {
             check.detail.clone()
         };
-        println!("{mark} {:<17} {detail}", check.name);
+        crate::outln!("{mark} {:<17} {detail}", check.name);
         if let Some(fix) = &check.fix {
-            println!("  {:<17} {} {fix}", "", paint("1;36", "fix:"));
+            crate::outln!("  {:<17} {} {fix}", "", paint("1;36", "fix:"));
         }
     }
 }

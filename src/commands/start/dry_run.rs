@@ -8,13 +8,13 @@ use crate::plan::{EngineConnection, Plan};
 /// Prints what a start would run, as each launcher describes it. Secrets are shown as
 /// placeholders.
 pub fn print(plan: &Plan) -> Result<()> {
-    println!(
+    crate::outln!(
         "# cluster `{}` in `{}`",
         display_id(&plan.cluster_id),
         plan.profile.dir.display()
     );
     let controller = plan.controller_spec();
-    print!("{}", plan.controller_backend().describe(&controller)?);
+    crate::out!("{}", plan.controller_backend().describe(&controller)?);
     let (env, args) = plan.engine_env_and_args(EngineConnection::UrlFile);
     let program = plan.engine_program();
     for (i, &n) in plan.set_sizes.iter().enumerate() {
@@ -28,7 +28,7 @@ pub fn print(plan: &Plan) -> Result<()> {
             }
         );
         let spec = plan.engine_set_spec(&set_id, n, &program, &args, &env);
-        print!("{}", plan.engine_backend().describe(&spec)?);
+        crate::out!("{}", plan.engine_backend().describe(&spec)?);
     }
     Ok(())
 }

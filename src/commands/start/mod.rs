@@ -165,7 +165,7 @@ fn print_summary(launch: &Launch, no_wait: bool, printer: &Printer) {
         launch.profile().label(),
     ));
     if printer.quiet {
-        println!("{id}");
+        crate::outln!("{id}");
         return;
     }
     let profile = launch.profile();
@@ -175,11 +175,11 @@ fn print_summary(launch: &Launch, no_wait: bool, printer: &Printer) {
         }
         _ => format!("profile_dir={:?}", profile.dir.to_string_lossy()),
     };
-    println!("cluster id: {id}");
-    println!("attach from Python:");
-    println!("    import ipyparallel as ipp");
-    println!("    rc = ipp.Client({profile_arg}, cluster_id={id:?})");
-    println!(
+    crate::outln!("cluster id: {id}");
+    crate::outln!("attach from Python:");
+    crate::outln!("    import ipyparallel as ipp");
+    crate::outln!("    rc = ipp.Client({profile_arg}, cluster_id={id:?})");
+    crate::outln!(
         "stop with: rcluster stop {} --cluster-id {}",
         profile.cli_args(),
         crate::shell::quote(id)

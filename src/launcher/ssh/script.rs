@@ -207,6 +207,8 @@ fn forked(h: &HostStart, url_file: &str) -> String {
     };
     let mut json = forker.to_json();
     json["n"] = h.n.into();
+    // The host's Python, should the forker fall back to exec (not this machine's).
+    json["python"] = h.python.into();
     json["engine_args"] = spec
         .args
         .iter()
