@@ -370,6 +370,22 @@ pub fn run_with_timeout(
     }))
 }
 
+/// Raises this process's soft limit on open files to its hard limit, so that the controller
+/// and engines it starts (and, through Slurm's default `--propagate`, its batch jobs) inherit
+/// it: the hub holds about 2.5 descriptors per engine, and the common soft limit of 1024 stops
+/// a cluster of ~400 engines from registering. Returns the limits before and after when raised.
+pub fn raise_open_files_limit() -> Option<(u64, u64)> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    // An unlimited hard limit is not a valid soft one everywhere; 2^20 is Linux's default cap.
+    let wanted = hard.min(1 << 20);
+    if soft >= wanted {
+        return None;
+    }
+    setrlimit(Resource::RLIMIT_NOFILE, wanted, hard).ok()?;
+    Some((soft, wanted))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,20 +425,4 @@ mod tests {
         assert_eq!(state(pid), ProcState::Zombie);
         drop(child);
     }
-}
-
-/// Raises this process's soft limit on open files to its hard limit, so that the controller
-/// and engines it starts (and, through Slurm's default `--propagate`, its batch jobs) inherit
-/// it: the hub holds about 2.5 descriptors per engine, and the common soft limit of 1024 stops
-/// a cluster of ~400 engines from registering. Returns the limits before and after when raised.
-pub fn raise_open_files_limit() -> Option<(u64, u64)> {
-    use nix::sys::resource::{Resource, getrlimit, setrlimit};
-    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
-    // An unlimited hard limit is not a valid soft one everywhere; 2^20 is Linux's default cap.
-    let wanted = hard.min(1 << 20);
-    if soft >= wanted {
-        return None;
-    }
-    setrlimit(Resource::RLIMIT_NOFILE, wanted, hard).ok()?;
-    Some((soft, wanted))
 }
