@@ -495,7 +495,12 @@ pub fn wait_for_ended_engines_to_drop(
             let job_up = p.job.as_ref().is_some_and(|job: &JobRef| {
                 job_states.get(&job.id).is_some_and(JobInfo::is_active)
             });
-            process_up || job_up
+            // A host that did not answer counts as up: waiting on it could only time out.
+            let remote_up = p
+                .remote
+                .iter()
+                .any(|(_, check)| check.as_ref().map_or(true, |up| up.contains(&true)));
+            process_up || job_up || remote_up
         })
         .map(|p| p.n as usize)
         .sum();

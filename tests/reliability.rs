@@ -703,6 +703,8 @@ fn an_engine_template_error_submits_nothing() {
         "{stderr}"
     );
     assert!(!stderr.contains("submitted"), "{stderr}");
+    // Nothing started, so nothing is said to be stopped.
+    assert!(!stderr.contains("stopping what was started"), "{stderr}");
     assert_nothing_left(&env, "s", "none");
 }
 

@@ -256,10 +256,18 @@ fn engines_add_and_engines_stop_work_on_ssh_sets() {
         .collect();
     assert_eq!(states, ["running", "running"], "{listed}");
 
-    env.rcluster()
-        .args(["engines", "stop", "--profile", "g", &added_set])
-        .assert()
-        .success();
+    // The controller drops the stopped engines while the first set's hosts answer that theirs
+    // still run (before, those counted as ended, and the wait ran out its 60 s).
+    let stopped = env
+        .rcluster()
+        .args(["engines", "stop", "--profile", "g", &added_set, "--json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&stopped.stderr);
+    assert!(stopped.status.success(), "{stderr}");
+    assert!(!stderr.contains("still counts"), "{stderr}");
+    let report: Value = serde_json::from_slice(&stopped.stdout).unwrap();
+    assert_eq!(report["engines_registered"], 2, "{report}");
     assert_eq!(
         wait_all_gone(&added, Duration::from_secs(5)),
         Vec::<i32>::new()

@@ -12,6 +12,14 @@ use crate::state;
 
 impl Launch<'_> {
     /// Stops everything started and removes the cluster's files, keeping the logs to read.
+    /// Whether any process or job was started (a template error, say, stops a start before).
+    pub fn started_anything(&self) -> bool {
+        self.controller
+            .iter()
+            .chain(self.engine_sets.iter().map(|(_, set)| set))
+            .any(|launched| !launched.is_empty())
+    }
+
     pub fn rollback(&mut self, printer: &Printer) {
         let launched: Vec<_> = self
             .controller

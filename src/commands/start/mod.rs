@@ -71,7 +71,9 @@ pub fn run(global: &GlobalArgs, args: &StartArgs, printer: Printer) -> Result<()
             Ok(())
         }
         Err(err) => {
-            printer.status("start failed; stopping what was started");
+            if launch.started_anything() {
+                printer.status("start failed; stopping what was started");
+            }
             launch.rollback(&printer);
             Err(err)
         }
