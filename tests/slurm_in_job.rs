@@ -362,3 +362,168 @@ fn sbatch_gets_the_users_variables_but_not_the_jobs() {
         );
     }
 }
+
+/// Each engine's pid, parent, node and job: forked engines of one host or node share a parent.
+const FORK_CLIENT: &str = r#"
+import json, sys
+import ipyparallel as ipp
+
+def where():
+    import os
+    with open(f"/proc/{os.getppid()}/cmdline", "rb") as f:
+        parent = f.read().replace(b"\0", b" ").decode(errors="replace")
+    return {"pid": os.getpid(), "ppid": os.getppid(), "parent_is_forker": "-spec.json" in parent,
+            "node": os.environ.get("SLURMD_NODENAME") or os.uname().nodename,
+            "job": os.environ.get("SLURM_JOB_ID")}
+
+profile, cluster_id, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rc = ipp.Client(profile=profile, cluster_id=cluster_id)
+rc.wait_for_engines(n=n, timeout=120)
+results = rc[:].apply_sync(where)
+squares = rc[:].map_sync(lambda x: x * x, range(2 * n))
+print(json.dumps({"engines": results, "sum": sum(squares)}))
+rc.close()
+"#;
+
+/// Fork start (the default) from a notebook that is a Slurm job: local engines fork inside the
+/// notebook's allocation; the built-in Slurm engine template forks one forker per node of the
+/// engines' own job. Both compute, and stop leaves nothing.
+#[test]
+fn forked_engines_start_from_inside_a_notebook_job() {
+    if !slurm_available() {
+        return;
+    }
+    let env = Env::new();
+    env.create_profile("lf");
+    env.create_slurm_profile("sf");
+    let dir = env.dir.path();
+    std::fs::write(dir.join("client.py"), FORK_CLIENT).unwrap();
+    let rcluster = env!("CARGO_BIN_EXE_rcluster");
+    let notebook = format!(
+        "#!/bin/bash
+#SBATCH --output={d}/notebook.out
+#SBATCH --time=10
+cd '{d}'
+export IPYTHONDIR='{ipython}' VIRTUAL_ENV='{venv}' NO_COLOR=1
+unset CONDA_PREFIX RCLUSTER_PROFILE
+run() {{ tag=$1; shift; \"$@\" > $tag.txt 2>&1; echo $? > $tag.rc; }}
+run lstart '{rcluster}' start --profile lf -n 4 --cluster-id lfork
+'{python}' client.py lf lfork 4 > lclient.json 2> lclient.err
+run lstop '{rcluster}' stop --profile lf lfork
+run sstart '{rcluster}' start --profile sf -n 6 --cluster-id sfork --directive=--nodes=2 --timeout 240
+cp '{security}/rcluster-sfork.json' sstate.json
+'{python}' client.py sf sfork 6 > sclient.json 2> sclient.err
+run sstop '{rcluster}' stop --profile sf sfork
+",
+        d = dir.display(),
+        ipython = env.ipython_dir.display(),
+        venv = venv_dir().display(),
+        security = env.security("sf").display(),
+        python = venv_python().display(),
+    );
+    std::fs::write(dir.join("notebook.sbatch"), notebook).unwrap();
+    let submitted = Command::new("sbatch")
+        .args(["--wait", "--parsable", "--mem=1G", "--cpus-per-task=2"])
+        .arg(dir.join("notebook.sbatch"))
+        .current_dir(dir)
+        .output()
+        .expect("sbatch");
+    let notebook_job = String::from_utf8_lossy(&submitted.stdout)
+        .trim()
+        .to_string();
+    let all = || {
+        [
+            "notebook.out",
+            "lstart.txt",
+            "lclient.err",
+            "lstop.txt",
+            "sstart.txt",
+            "sclient.err",
+            "sstop.txt",
+        ]
+        .map(|name| format!("--- {name}\n{}", read(&dir.join(name))))
+        .join("\n")
+    };
+    assert!(
+        submitted.status.success(),
+        "notebook job failed:\n{}",
+        all()
+    );
+    for tag in ["lstart", "lstop", "sstart", "sstop"] {
+        assert_eq!(
+            read(&dir.join(format!("{tag}.rc"))).trim(),
+            "0",
+            "{tag}\n{}",
+            all()
+        );
+    }
+    let engines_of = |name: &str, n: usize| -> Vec<serde_json::Value> {
+        let out: serde_json::Value = serde_json::from_str(&read(&dir.join(name)))
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{}", all()));
+        assert_eq!(out["sum"], (0..2 * n as i64).map(|x| x * x).sum::<i64>());
+        let engines = out["engines"].as_array().expect("engines").clone();
+        assert_eq!(engines.len(), n, "{out}");
+        let mut pids: Vec<i64> = engines.iter().map(|e| e["pid"].as_i64().unwrap()).collect();
+        pids.sort();
+        pids.dedup();
+        assert_eq!(pids.len(), n, "engines share a pid: {out}");
+        assert!(
+            engines.iter().all(|e| e["parent_is_forker"] == true),
+            "not forked: {out}"
+        );
+        engines
+    };
+    let distinct = |engines: &[serde_json::Value], key: &str| -> Vec<String> {
+        let mut values: Vec<String> = engines.iter().map(|e| e[key].to_string()).collect();
+        values.sort();
+        values.dedup();
+        values
+    };
+
+    // Local: in the notebook's allocation, all forked by one forker.
+    let local = engines_of("lclient.json", 4);
+    assert_eq!(distinct(&local, "ppid").len(), 1, "{local:?}");
+    assert!(
+        local.iter().all(|e| e["job"] == notebook_job.as_str()),
+        "{local:?}"
+    );
+
+    // Slurm: the engines' own job over 2 nodes, one forker per node.
+    let slurm = engines_of("sclient.json", 6);
+    let nodes = distinct(&slurm, "node");
+    assert_eq!(nodes.len(), 2, "{slurm:?}");
+    assert_eq!(distinct(&slurm, "ppid").len(), nodes.len(), "{slurm:?}");
+    assert!(
+        slurm.iter().all(|e| e["job"] != notebook_job.as_str()),
+        "{slurm:?}"
+    );
+
+    let state: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("sstate.json"))).expect("state file");
+    let jobs: Vec<String> = state["jobs"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|j| j["job_id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(jobs.len(), 2, "{state}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !active_jobs(&jobs).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        active_jobs(&jobs),
+        Vec::<String>::new(),
+        "jobs left in squeue"
+    );
+    for (profile, id) in [("lf", "lfork"), ("sf", "sfork")] {
+        assert_eq!(env.security_files_of(profile, id), Vec::<String>::new());
+    }
+    assert_eq!(
+        common::processes_under(&env.ipython_dir),
+        Vec::<i32>::new(),
+        "processes left"
+    );
+}
