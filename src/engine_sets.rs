@@ -263,25 +263,11 @@ impl StopSets<'_> {
                 .into());
             }
         }
-        let still = active.wait_ended(JOB_END_TIMEOUT).map_err(|err| {
-            Failure::error(format!(
-                "cannot confirm that the engine jobs of cluster `{id}` ended: {err:#}"
-            ))
-            .hint("the cluster file still lists the sets; run `rcluster engines stop` again")
-        })?;
-        if !still.is_empty() {
-            return Err(Failure::error(format!(
-                "{} jobs {} of cluster `{id}` did not end within {} s",
-                jobs.display_name(),
-                still.join(", "),
-                JOB_END_TIMEOUT.as_secs()
-            ))
-            .hint(format!(
-                "the cluster file still lists the sets; check `{}`, then run `rcluster engines stop` again",
-                jobs.scheduler().queue_command()
-            ))
-            .into());
-        }
+        active.confirm_ended(
+            &format!("engine jobs of cluster `{id}`"),
+            "the cluster file still lists the sets",
+            "rcluster engines stop",
+        )?;
         let swept = sweep_leftovers(cluster, &kept, self.grace);
         if let Some((pid, why)) = outcome.survivors.iter().chain(&swept.survivors).next() {
             return Err(Failure::error(format!(
@@ -367,9 +353,6 @@ impl StopSets<'_> {
             .partition(|p| p.set_id.as_ref().is_some_and(|s| self.set_ids.contains(s))))
     }
 }
-
-/// How long `engines stop` waits for cancelled jobs to leave the queue, as `stop` does.
-const JOB_END_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Ends this cluster's processes that nothing accounts for any more (found by their
 /// environment, as `stop`'s sweep), except those of the pieces that keep running. Only orphans

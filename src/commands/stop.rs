@@ -175,7 +175,7 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
     if !elsewhere.is_empty() {
         // The jobs at least end now; the processes wait for a stop on their host.
         live.end(grace)?;
-        let _ = to_wait.wait_ended(JOB_END_TIMEOUT);
+        let _ = to_wait.wait_ended(crate::launcher::JOB_END_TIMEOUT);
         let host = cluster
             .state
             .as_ref()
@@ -263,28 +263,11 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
         )
         .into());
     }
-    let still = to_wait.wait_ended(JOB_END_TIMEOUT).map_err(|err| {
-        Failure::error(format!(
-            "cannot confirm that the jobs of cluster `{id}` ended: {err:#}"
-        ))
-        .hint(format!(
-            "its files were kept; run `rcluster stop` again when {} answers",
-            jobs.display_name()
-        ))
-    })?;
-    if !still.is_empty() {
-        return Err(Failure::error(format!(
-            "{} jobs {} of cluster `{id}` did not end within {} s",
-            jobs.display_name(),
-            still.join(", "),
-            JOB_END_TIMEOUT.as_secs()
-        ))
-        .hint(format!(
-            "its files were kept; check `{}`, then run `rcluster stop` again",
-            jobs.scheduler().queue_command()
-        ))
-        .into());
-    }
+    to_wait.confirm_ended(
+        &format!("jobs of cluster `{id}`"),
+        "its files were kept",
+        "rcluster stop",
+    )?;
     // Whatever outlived its job step or its parent on this host.
     let swept = process::sweep_cluster_env(&cluster.profile.dir, &cluster.cluster_id, grace);
     if let Some((pid, why)) = swept.survivors.first() {
@@ -334,9 +317,6 @@ fn stop_one(cluster: &Cluster, keep_logs: bool, grace: Duration, printer: &Print
     ));
     Ok(())
 }
-
-/// How long stop waits for cancelled jobs to leave the queue (COMPLETING included).
-const JOB_END_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The cluster's jobs, with the states their scheduler reported.
 struct LiveJobs<'a> {

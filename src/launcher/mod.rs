@@ -24,7 +24,7 @@ pub mod ssh;
 
 pub use launched::{Launched, Layout, RemoteHost, RemoteProcess, StartedProcess, SubmittedJob};
 pub use remote::{HostStopped, Remote, check_hosts, read_on, stop_hosts};
-pub use scheduler::{JobInfo, JobRef, JobStates, Jobs, Phase, Scheduler};
+pub use scheduler::{JOB_END_TIMEOUT, JobInfo, JobRef, JobStates, Jobs, Phase, Scheduler};
 
 use std::path::{Path, PathBuf};
 

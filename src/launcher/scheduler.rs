@@ -8,7 +8,11 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use super::SCHEDULERS;
+use crate::error::Failure;
 use crate::output::Printer;
+
+/// How long `stop` and `engines stop` wait for cancelled jobs to leave the queue.
+pub const JOB_END_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where a batch job is in its life, whatever the scheduler calls its states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,6 +255,33 @@ impl Jobs {
             left.extend(scheduler.wait_ended(&ids, timeout)?);
         }
         Ok(left)
+    }
+
+    /// Waits up to [`JOB_END_TIMEOUT`] until the cancelled jobs have left the queue. The error
+    /// names the jobs that did not, or why the scheduler could not tell; `whose` says whose jobs
+    /// they are (``engine jobs of cluster `x` ``), `kept` what stays as it was, and `retry` the
+    /// command to run again.
+    pub fn confirm_ended(&self, whose: &str, kept: &str, retry: &str) -> Result<()> {
+        let still = self.wait_ended(JOB_END_TIMEOUT).map_err(|err| {
+            Failure::error(format!("cannot confirm that the {whose} ended: {err:#}")).hint(format!(
+                "{kept}; run `{retry}` again when {} answers",
+                self.display_name()
+            ))
+        })?;
+        if still.is_empty() {
+            return Ok(());
+        }
+        Err(Failure::error(format!(
+            "{} {whose} did not end within {} s: {}",
+            self.display_name(),
+            JOB_END_TIMEOUT.as_secs(),
+            still.join(", ")
+        ))
+        .hint(format!(
+            "{kept}; check `{}`, then run `{retry}` again",
+            self.scheduler().queue_command()
+        ))
+        .into())
     }
 }
 
