@@ -39,7 +39,8 @@ fi
 # signals, file modes); only root can create it.
 if [ "$SYSTEM" = 1 ] && [ "$(id -u)" = 0 ] && ! id rcluster-test >/dev/null 2>&1; then
   say "creating the unprivileged test user rcluster-test"
-  useradd --create-home --shell /bin/sh rcluster-test
+  # "*": no password can match, without the lock ("!") that makes sshd (UsePAM no) refuse keys
+  useradd --create-home --shell /bin/sh -p '*' rcluster-test
 fi
 
 # The unprivileged user cannot run .venv's Python when it links into root's home (pyenv), so
