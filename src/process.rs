@@ -81,10 +81,19 @@ pub fn cmdline(pid: i32) -> Option<Vec<String>> {
 }
 
 /// Whether a command line is one of ipyparallel's processes (controller, engine, its nanny, or an
-/// MPI launcher of engines): the only processes rcluster signals on a file's word alone.
+/// MPI launcher of engines) or rcluster's engine forker and the engines it forked (`python
+/// …/forker-<id>-<set>.py …/forker-<id>-<set>-spec.json`): the only processes rcluster signals
+/// on a file's word alone.
 pub fn looks_like_ipyparallel(cmdline: &[String]) -> bool {
     let joined = cmdline.join(" ");
-    joined.contains("ipyparallel")
+    let forker_spec = cmdline.iter().skip(1).any(|arg| {
+        Path::new(arg)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("forker-") && n.ends_with("-spec.json"))
+    });
+    forker_spec
+        || joined.contains("ipyparallel")
         || joined.contains("ipcontroller")
         || joined.contains("ipengine")
         || cmdline.first().is_some_and(|arg0| {
@@ -414,6 +423,12 @@ mod tests {
             "/usr/bin/mpiexec -n 4 python"
         )));
         assert!(!looks_like_ipyparallel(&words("/usr/bin/vim notes.txt")));
+        assert!(looks_like_ipyparallel(&words(
+            "/env/bin/python3 /p/security/forker-c1-17.py /p/security/forker-c1-17-spec.json"
+        )));
+        assert!(!looks_like_ipyparallel(&words(
+            "/usr/bin/vim /p/security/forker-c1-17-spec.json.notes"
+        )));
     }
 
     #[test]

@@ -264,7 +264,8 @@ fn dry_run_shows_the_forker_and_its_spec() {
         .success()
         .stdout(predicate::str::contains("forked from one Python"))
         .stdout(predicate::str::contains("\"n\":3"))
-        .stdout(predicate::str::contains("-c '<forker source>'"));
+        .stdout(predicate::str::contains("/security/forker-"))
+        .stdout(predicate::str::contains(".py "));
     assert!(
         !env.security("p").exists()
             || std::fs::read_dir(env.security("p"))

@@ -126,8 +126,8 @@ fn python_without_ipyparallel_is_reported() {
     let env = Env::new();
     env.create_profile("p");
     // A real Python in which `import ipyparallel` fails, as in an environment without it. It
-    // runs `-m MODULE` (exec-started engines) and `-c CODE` (the forker, whose import then
-    // fails, so it starts the engines with exec through this same Python); the package's
+    // runs `-m MODULE` (exec-started engines), `FILE ARGS` (the forker, whose import then fails,
+    // so it starts the engines with exec through this same Python) and `-c CODE`; the package's
     // metadata is still there, so start's version probe passes and the failure comes later.
     let python = script(
         &env,
@@ -140,6 +140,9 @@ flag, target, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
 if flag == \"-m\":
     sys.argv = [target, *rest]
     runpy.run_module(target, run_name=\"__main__\", alter_sys=True)
+elif flag != \"-c\":
+    sys.argv = [flag, target, *rest]
+    runpy.run_path(flag, run_name=\"__main__\")
 else:
     sys.argv = [\"-c\", *rest]
     exec(compile(target, \"<string>\", \"exec\"), {{\"__name__\": \"__main__\"}})

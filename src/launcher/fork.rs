@@ -56,15 +56,24 @@ impl ForkerSpec<'_> {
     }
 }
 
-/// `python -c SOURCE SPEC`; the forker runs with the engines' environment in its own, so that
-/// /proc/PID/environ of every forked engine shows the cluster's variables (leftover sweeps).
-pub fn argv(python: &Path, spec_arg: &str) -> Vec<String> {
+/// `python FORKER SPEC`, from a copy of the source next to the spec: `ps` then shows a short
+/// line naming the cluster and the set, not 27 kB of source. The forker runs with the engines'
+/// environment in its own, so that /proc/PID/environ of every forked engine shows the
+/// cluster's variables (leftover sweeps).
+pub fn argv(python: &Path, source_file: &Path, spec_file: &Path) -> Vec<String> {
     vec![
         python.to_string_lossy().into_owned(),
-        "-c".into(),
-        SOURCE.into(),
-        spec_arg.into(),
+        source_file.to_string_lossy().into_owned(),
+        spec_file.to_string_lossy().into_owned(),
     ]
+}
+
+/// The file a set's forker runs from, beside its spec in `security/` (private like it).
+fn source_file_of(spec_file: &Path, spec: &EngineSetSpec) -> PathBuf {
+    spec_file.with_file_name(format!(
+        "forker-{}-{}.py",
+        spec.target.cluster_id, spec.set_id
+    ))
 }
 
 /// What the forker writes to its pids file.
@@ -125,11 +134,14 @@ pub fn start_local(spec: &EngineSetSpec, launched: &mut Launched, printer: &Prin
     let files = ForkFiles::of(spec);
     let forker = files.spec(spec);
     let (pids_file, spec_file, forker_log) = (files.pids_file, files.spec_file, files.forker_log);
+    let source_file = source_file_of(&spec_file, spec);
+    crate::fsutil::write_atomic(&source_file, SOURCE.as_bytes(), 0o600)?;
+    launched.files.push(source_file.clone());
     crate::fsutil::write_atomic(&spec_file, forker.to_json().to_string().as_bytes(), 0o600)?;
     launched.files.push(spec_file.clone());
     launched.files.push(pids_file.clone());
     launched.files.push(forker_log.clone());
-    let argv = argv(spec.target.python, &spec_file.to_string_lossy());
+    let argv = argv(spec.target.python, &source_file, &spec_file);
     let process =
         StartedProcess::spawn(&argv, spec.env, forker_log.clone()).with_context(|| {
             format!(
@@ -280,10 +292,7 @@ impl SlurmFork {
         let mut json = files.spec(spec).to_json();
         json["node_env"] = "SLURM_NODEID".into();
         json["tasks_per_node_env"] = TASKS_PER_NODE_ENV.into();
-        let source_file = files.spec_file.with_file_name(format!(
-            "forker-{}-{}.py",
-            spec.target.cluster_id, spec.set_id
-        ));
+        let source_file = source_file_of(&files.spec_file, spec);
         let program = crate::shell::join(&[
             spec.target.python.to_string_lossy().into_owned(),
             source_file.to_string_lossy().into_owned(),
@@ -335,14 +344,18 @@ pub fn describe_local(spec: &EngineSetSpec) -> String {
     let files = ForkFiles::of(spec);
     format!(
         "# {} engines (local, forked from one Python running rcluster's forker, {} bytes of source)\n\
-         # its spec, written to {} (mode 0600):\n# {}\n{} {} -c '<forker source>' {}\n",
+         # its source and spec, written to {} and {} (mode 0600):\n# {}\n{} {}\n",
         spec.n,
         SOURCE.len(),
+        source_file_of(&files.spec_file, spec).display(),
         files.spec_file.display(),
         files.spec(spec).to_json(),
         env_line(spec.env),
-        crate::shell::quote(&spec.target.python.to_string_lossy()),
-        crate::shell::quote(&files.spec_file.to_string_lossy()),
+        crate::shell::join(&argv(
+            spec.target.python,
+            &source_file_of(&files.spec_file, spec),
+            &files.spec_file
+        )),
     )
 }
 

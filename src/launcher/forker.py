@@ -1,9 +1,9 @@
 # rcluster engine forker: imports ipyparallel's engine once, then forks one engine per slot.
 """rcluster engine forker.
 
-rcluster runs this program as `python -c <this source> SPEC` for local engines, and as
-`python FILE SPEC` from a copy of this source it writes next to the spec for Slurm engines (one
-task per node; srun gives stdin to one task only) and ssh hosts (one forker per host). SPEC is
+rcluster runs this program as `python FILE SPEC`, from a copy of this source it writes next to
+the spec: for local engines, for Slurm engines (one task per node; srun gives stdin to one task
+only) and on ssh hosts (one forker per host); `python -c <this source> SPEC` works too. SPEC is
 `-` (the JSON spec on stdin) or the path of a JSON file. The source is kept inside the rcluster
 binary, so the code always matches the binary that started it; the copies are removed with the
 cluster.
