@@ -223,7 +223,7 @@ complete -c rcluster -n "__fish_rcluster_using_subcommand logs" -l profile-dir -
 complete -c rcluster -n "__fish_rcluster_using_subcommand logs" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c rcluster -n "__fish_rcluster_using_subcommand logs" -s f -l follow -d 'Keep printing what is appended, until Ctrl-C or until every process and job of the cluster has ended'
+complete -c rcluster -n "__fish_rcluster_using_subcommand logs" -s f -l follow -d 'Keep printing what is appended (to engines\' logs on other hosts too, over one connection per host), until Ctrl-C or until every process and job of the cluster has ended'
 complete -c rcluster -n "__fish_rcluster_using_subcommand logs" -s q -l quiet -d 'Print less: only results and errors'
 complete -c rcluster -n "__fish_rcluster_using_subcommand logs" -s v -l verbose -d 'Print more about what is done (repeat for more)'
 complete -c rcluster -n "__fish_rcluster_using_subcommand logs" -s h -l help -d 'Print help'

@@ -378,8 +378,9 @@ pub struct LogsArgs {
     #[arg(long, value_name = "ROLE")]
     pub role: Option<Role>,
 
-    /// Keep printing what is appended, until Ctrl-C or until every process and job of the
-    /// cluster has ended
+    /// Keep printing what is appended (to engines' logs on other hosts too, over one
+    /// connection per host), until Ctrl-C or until every process and job of the cluster has
+    /// ended
     #[arg(short, long)]
     pub follow: bool,
 }

@@ -41,3 +41,15 @@ pub fn received() -> Option<Signal> {
 pub fn count() -> u32 {
     COUNT.load(Ordering::SeqCst)
 }
+
+/// Ends this process by `signal`, as it would have ended without [`install`]: for a command
+/// that only needed the time to clean up (`logs -f`), so its caller still sees the signal.
+pub fn die_of(signal: Signal) -> ! {
+    let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+    // SAFETY: restoring the default disposition installs no handler.
+    unsafe {
+        let _ = sigaction(signal, &default);
+    }
+    let _ = nix::sys::signal::raise(signal);
+    std::process::exit(128 + signal as i32)
+}

@@ -1,5 +1,7 @@
 //! `rcluster logs` on real local clusters: headers and content, `--role`, the cluster id,
-//! missing files, and `-f` following appended lines until the cluster stops (or Ctrl-C).
+//! missing files, and `-f` following appended lines until the cluster stops (or Ctrl-C); and
+//! `-f` following the logs of engines on ssh hosts (the SSH lab: its hosts are this machine,
+//! so what is left on them is looked for in /proc here).
 
 mod common;
 mod follow;
@@ -8,7 +10,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::Env;
+use common::{Env, alive, ssh_lab, wait_all_gone};
 use follow::Follower;
 use predicates::prelude::*;
 
@@ -252,4 +254,252 @@ fn nix_sigint(pid: i32) {
         .status()
         .unwrap();
     assert!(status.success());
+}
+
+fn ssh_profile(env: &Env, name: &str, lab: &std::path::Path, hosts: &str) {
+    env.create_profile(name);
+    std::fs::write(
+        env.profile_dir(name).join("rcluster.toml"),
+        format!(
+            "[engines]\nlauncher = \"ssh\"\n\n[ssh]\nargs = [\"-F\", \"{}\"]\nhosts = {hosts}\n",
+            lab.display()
+        ),
+    )
+    .unwrap();
+}
+
+/// The connections `pid` keeps to follow logs: its children named `ssh` that lead their own
+/// process group (the ssh it runs each second to check the hosts do not).
+fn ssh_children(pid: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().filter_map(|e| e.ok()) {
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
+        let (ppid, group) = (fields.get(1), fields.get(2));
+        if &stat[open + 1..close] == "ssh"
+            && ppid == Some(&pid.to_string().as_str())
+            && group == Some(&child.to_string().as_str())
+            && alive(child)
+        {
+            out.push(child);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Live processes whose command line names `text` (a test's directory), with that line.
+fn processes_naming(text: &str) -> Vec<(i32, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().filter_map(|e| e.ok()) {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(line) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        let line = String::from_utf8_lossy(&line).replace('\0', " ");
+        if line.contains(text) && alive(pid) {
+            out.push((pid, line));
+        }
+    }
+    out
+}
+
+/// Tails of `dir`'s files, waiting (bounded) for them to end.
+fn tails_left(dir: &std::path::Path) -> Vec<(i32, String)> {
+    let dir = dir.display().to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let tails: Vec<(i32, String)> = processes_naming(&dir)
+            .into_iter()
+            .filter(|(_, line)| line.starts_with("tail "))
+            .collect();
+        if tails.is_empty() || std::time::Instant::now() > deadline {
+            return tails;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The header each occurrence of `text` in `stdout` is under.
+fn headers_of(stdout: &str, text: &str) -> Vec<String> {
+    let mut current = String::new();
+    let mut out = Vec::new();
+    for line in stdout.lines() {
+        if let Some(header) = line
+            .strip_prefix("==> ")
+            .and_then(|l| l.strip_suffix(" <=="))
+        {
+            current = header.to_string();
+        } else if line.contains(text) {
+            out.push(current.clone());
+        }
+    }
+    out
+}
+
+/// Has every engine of the cluster write `marker` (computed, so the code sent does not
+/// contain it) to its file descriptor 1, its log (`print` would go to the client).
+fn engines_print(env: &Env, profile: &str, id: &str, n: usize, marker: &str) {
+    let (head, tail) = marker.split_at(marker.len() / 2);
+    env.python_ok(&format!(
+        r#"
+import ipyparallel as ipp
+rc = ipp.Client(profile="{profile}", cluster_id="{id}")
+rc.wait_for_engines({n}, timeout=60)
+rc[:].execute("import os; os.write(1, ('{head}' + '{tail}' + chr(10)).encode())", block=True)
+rc.close()
+"#
+    ));
+}
+
+#[test]
+fn follow_follows_engines_on_ssh_hosts_over_one_connection_each_until_stop() {
+    let Some(lab) = ssh_lab() else { return };
+    let env = Env::new();
+    ssh_profile(&env, "s", &lab, "[\"lab1:1\", \"lab2\"]");
+    env.rcluster()
+        .args(["start", "--profile", "s", "--cluster-id", "fs", "-n", "2"])
+        .assert()
+        .success();
+    let mut follower = Follower::start(&env, &["--profile", "s", "--role", "engines"]);
+    follower.wait_for("==> lab1:", Duration::from_secs(30));
+    follower.wait_for("==> lab2:", Duration::from_secs(30));
+    // One long-lived connection per host.
+    let first = ssh_children(follower.pid());
+    assert_eq!(first.len(), 2, "{first:?}");
+
+    let marker = "rcluster-followed-over-ssh";
+    engines_print(&env, "s", "fs", 2, marker);
+    follower.wait_for(marker, Duration::from_secs(20));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut under = headers_of(&follower.stdout(), marker);
+    while under.len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        under = headers_of(&follower.stdout(), marker);
+    }
+    under.sort();
+    // Each engine's line once, under its host's header (`-f` does not also print them once).
+    assert_eq!(under.len(), 2, "{}", follower.stdout());
+    assert!(under[0].starts_with("lab1:"), "{under:?}");
+    assert!(under[1].starts_with("lab2:"), "{under:?}");
+    assert_eq!(ssh_children(follower.pid()), first, "the same connections");
+
+    // An engine set added meanwhile is followed too.
+    env.rcluster()
+        .args(["engines", "add", "--profile", "s", "-n", "2"])
+        .assert()
+        .success();
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(env.security("s").join("rcluster-fs.json")).unwrap(),
+    )
+    .unwrap();
+    let added = record["remote"].as_array().unwrap().last().unwrap();
+    let log = added["processes"][0]["log"].as_str().unwrap();
+    let host = added["host"].as_str().unwrap();
+    follower.wait_for(&format!("==> {host}:{log} <=="), Duration::from_secs(30));
+    let all = ssh_children(follower.pid());
+    assert_eq!(all.len(), 4, "{all:?}");
+
+    env.rcluster()
+        .args(["stop", "--profile", "s"])
+        .assert()
+        .success();
+    let status = follower
+        .wait_exit(Duration::from_secs(30))
+        .expect("`logs -f` still running 30 s after the cluster stopped");
+    assert!(status.success(), "{status:?}\n{}", follower.stderr());
+    assert!(
+        follower.stderr().contains("cluster `fs` has ended"),
+        "{}",
+        follower.stderr()
+    );
+    assert!(
+        !follower.stderr().contains("warning"),
+        "{}",
+        follower.stderr()
+    );
+    assert_eq!(
+        wait_all_gone(&all, Duration::from_secs(5)),
+        Vec::<i32>::new()
+    );
+    assert_eq!(tails_left(&env.ipython_dir), Vec::new());
+}
+
+#[test]
+fn follow_warns_of_an_unreachable_host_and_sigterm_leaves_no_connection() {
+    let Some(lab) = ssh_lab() else { return };
+    let env = Env::new();
+    ssh_profile(&env, "u", &lab, "[\"lab1:1\"]");
+    env.rcluster()
+        .args(["start", "--profile", "u", "--cluster-id", "un"])
+        .assert()
+        .success();
+    // The record claims engines on a host that refuses connections too.
+    let state = env.security("u").join("rcluster-un.json");
+    let original = std::fs::read_to_string(&state).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let mut down = doc["remote"][0].clone();
+    down["host"] = "labdown".into();
+    doc["remote"].as_array_mut().unwrap().push(down);
+    std::fs::write(&state, doc.to_string()).unwrap();
+
+    let mut follower = Follower::start(&env, &["--profile", "u"]);
+    follower.wait_for("==> lab1:", Duration::from_secs(30));
+    follower.wait_for_stderr(
+        "cannot follow the engines' logs on host `labdown`",
+        Duration::from_secs(30),
+    );
+    assert!(
+        follower.stderr().contains("Connection refused"),
+        "{}",
+        follower.stderr()
+    );
+    let marker = "rcluster-still-followed";
+    engines_print(&env, "u", "un", 1, marker);
+    follower.wait_for(marker, Duration::from_secs(20));
+    let under = headers_of(&follower.stdout(), marker);
+    assert_eq!(under.len(), 1, "{}", follower.stdout());
+    assert!(under[0].starts_with("lab1:"), "{under:?}");
+    let connections = ssh_children(follower.pid());
+    assert_eq!(connections.len(), 1, "{connections:?}");
+
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &follower.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = follower
+        .wait_exit(Duration::from_secs(10))
+        .expect("`logs -f` ignored SIGTERM");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    assert_eq!(
+        wait_all_gone(&connections, Duration::from_secs(5)),
+        Vec::<i32>::new()
+    );
+    assert_eq!(tails_left(&env.ipython_dir), Vec::new());
+
+    std::fs::write(&state, original).unwrap();
+    env.rcluster()
+        .args(["stop", "--profile", "u"])
+        .assert()
+        .success();
 }

@@ -11,6 +11,7 @@
 //! one line there.
 
 mod command;
+pub mod follow;
 pub mod fork;
 mod job;
 mod launched;
@@ -23,7 +24,7 @@ pub mod slurm;
 pub mod ssh;
 
 pub use launched::{Launched, Layout, RemoteHost, RemoteProcess, StartedProcess, SubmittedJob};
-pub use remote::{HostStopped, Remote, check_hosts, read_on, stop_hosts};
+pub use remote::{HostStopped, Remote, check_hosts, follow_on, read_on, stop_hosts};
 pub use scheduler::{JOB_END_TIMEOUT, JobInfo, JobRef, JobStates, Jobs, Phase, Scheduler};
 
 use std::path::{Path, PathBuf};

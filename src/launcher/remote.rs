@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 
 use super::RemoteHost;
+use super::follow::Follower;
 
 /// What a stop did on one host.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +33,10 @@ pub trait Remote: Sync {
     fn stop(&self, host: &RemoteHost, grace: Duration, keep_logs: bool) -> Result<HostStopped>;
     /// The text of a file on the host (a log).
     fn read(&self, host: &RemoteHost, path: &str) -> Result<String>;
+    /// Follows files on the host (`logs -f`): their text from the start, then what is appended,
+    /// over one connection that lasts until the [`Follower`] is closed or this process ends,
+    /// and leaves nothing running on the host after that.
+    fn follow(&self, host: &RemoteHost, paths: &[String]) -> Result<Follower>;
 }
 
 fn way(host: &RemoteHost) -> Result<&'static dyn Remote> {
@@ -61,6 +66,11 @@ pub fn stop_hosts(
 /// [`Remote::read`]: a file on the host (a log).
 pub fn read_on(host: &RemoteHost, path: &str) -> Result<String> {
     way(host)?.read(host, path)
+}
+
+/// [`Remote::follow`]: files on the host, followed.
+pub fn follow_on(host: &RemoteHost, paths: &[String]) -> Result<Follower> {
+    way(host)?.follow(host, paths)
 }
 
 /// `f` on every host, each in its own thread; results in the hosts' order.

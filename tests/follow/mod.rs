@@ -81,6 +81,20 @@ impl Follower {
         }
     }
 
+    /// Waits (bounded) until stderr contains `text`; fails the test with both streams if not.
+    pub fn wait_for_stderr(&self, text: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self.stderr().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "`logs -f` did not say {text:?} within {timeout:?}\n--- stdout\n{}\n--- stderr\n{}",
+                self.stdout(),
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits (bounded) for the follower to exit on its own; `None` if it is still running.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;

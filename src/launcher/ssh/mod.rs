@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
 
+use super::follow::Follower;
 use super::remote::HostStopped;
 use super::{
     EngineBackend, EngineSetSpec, Launched, Layout, Remote, RemoteHost, RemoteProcess, env_line,
@@ -169,6 +170,36 @@ pub fn run(command: &[String], host: &str, script: &str) -> Result<String> {
             format!(": {tail}")
         }
     )
+}
+
+/// `script` run with `/bin/sh` on `host`, its output followed: the script is written to ssh's
+/// standard input, which then stays open until the follower closes it.
+fn follow(command: &[String], host: &str, script: &str, paths: &[String]) -> Result<Follower> {
+    use std::io::Write;
+    use std::os::unix::process::CommandExt;
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| anyhow!("empty `[ssh] command`"))?;
+    // Its own process group: a Ctrl-C meant for `logs -f` reaches only rcluster, which then
+    // closes the connection itself instead of seeing it fail.
+    let mut child = Command::new(program)
+        .args(args)
+        .args([host, "/bin/sh", "-s"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .map_err(|err| anyhow!("cannot run `{program}` for host `{host}`: {err}"))?;
+    let Some(mut stdin) = child.stdin.take() else {
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!("host `{host}`: no pipe to ssh's standard input");
+    };
+    // A host that closes the connection early is reported by the follower's end.
+    let _ = stdin.write_all(script.as_bytes());
+    let _ = stdin.flush();
+    Ok(Follower::new(host, child, stdin, paths))
 }
 
 /// Whether `host` answers over ssh without a prompt and has `python` (for `doctor`).
@@ -527,6 +558,10 @@ impl Remote for Ssh {
             &host.host,
             &format!("cat -- {}\n", crate::shell::quote(path)),
         )
+    }
+
+    fn follow(&self, host: &RemoteHost, paths: &[String]) -> Result<Follower> {
+        follow(&host.command, &host.host, &script::follow(paths), paths)
     }
 }
 

@@ -1,5 +1,5 @@
 //! The POSIX shell scripts ssh runs on a host (`/bin/sh -s`, so the user's login shell only
-//! parses `/bin/sh -s`): start a host's engines, check them, stop them.
+//! parses `/bin/sh -s`): start a host's engines, check them, stop them, follow their logs.
 
 use std::time::Duration;
 
@@ -296,6 +296,38 @@ pub fn check(host: &RemoteHost) -> String {
     s
 }
 
+/// Follows `paths` until standard input ends: `tail -F` in the background (`-f` where the
+/// host's `tail` offers no `-F`, e.g. a minimal busybox; `-v` where it offers it, for headers
+/// even with one file), while the script reads its standard input, the connection, to its
+/// end, then ends the tail. In one `{ }` group, so the shell has read all of it before `cat`
+/// reads the rest of its input: rcluster sends nothing after the script, until it closes.
+pub fn follow(paths: &[String]) -> String {
+    let files: Vec<String> = paths.iter().map(|p| quote(p)).collect();
+    let offers = |option: &str| {
+        format!("tail --help </dev/null 2>&1 | grep -q -E -e '(^|[^-]){option}([^[:alnum:]]|$)'")
+    };
+    format!(
+        r#"{{
+echo {started} >&2
+F=-f
+if {f}; then F=-F; fi
+V=
+if {v}; then V=-v; fi
+tail $V -n +1 $F -- {files} </dev/null &
+T=$!
+cat >/dev/null
+kill "$T" 2>/dev/null
+wait "$T" 2>/dev/null
+exit 0
+}}
+"#,
+        started = super::super::follow::STARTED,
+        f = offers("-F"),
+        v = offers("-v"),
+        files = files.join(" "),
+    )
+}
+
 /// TERM to each recorded process (engines and helpers) still proven to be ours (its process group when it leads
 /// one, so its children go too), KILL after the grace period, then the files. Prints
 /// `ended N`, `killed PID`, `survivor PID` and, last, `done`.
@@ -374,6 +406,89 @@ mod tests {
         let source = fork::SOURCE;
         assert!(!source.lines().any(|l| l == FORKER_EOF));
         assert!(!WAIT_LISTED.contains('\''));
+    }
+
+    #[test]
+    fn the_follow_script_tails_until_its_input_ends_and_leaves_nothing() {
+        use std::io::{Read, Write};
+        use std::process::{Command, Stdio};
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("it's a.log");
+        std::fs::write(&log, "one\n").unwrap();
+        let path = log.to_string_lossy().into_owned();
+        let script = follow(std::slice::from_ref(&path));
+        // Nothing after the group: its `cat` must read only what comes after the script.
+        assert!(
+            script.starts_with("{\n") && script.ends_with("\n}\n"),
+            "{script}"
+        );
+        let mut child = Command::new("/bin/sh")
+            .arg("-s")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(script.as_bytes()).unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (sender, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buffer) {
+                if n == 0 || sender.send(buffer[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = String::new();
+        let mut wait_for = |text: &str| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while !seen.contains(text) {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                match received.recv_timeout(left) {
+                    Ok(bytes) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+                    Err(_) => panic!("{text:?} not in {seen:?}"),
+                }
+            }
+        };
+        wait_for(&format!("==> {path} <==\none\n"));
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&log)
+            .unwrap()
+            .write_all(b"two\n")
+            .unwrap();
+        wait_for("one\ntwo\n");
+        drop(stdin);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(std::time::Instant::now() < deadline, "still following");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "{status:?}");
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert!(
+            stderr.starts_with(super::super::super::follow::STARTED),
+            "{stderr}"
+        );
+        // The tail ended with the script: nothing has the log open any more.
+        let open = std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| std::fs::read_dir(e.ok()?.path().join("fd")).ok())
+            .flatten()
+            .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+            .any(|target| target == log);
+        assert!(!open, "the tail outlived its script");
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! `rcluster logs`: print a cluster's log files (the launchers' output files recorded in the
-//! cluster file), each under a `==> path <==` header as `tail` prints them; `-f` follows them.
+//! cluster file, and the engines' logs on other hosts as `==> host:path <==`), each under a
+//! `==> path <==` header as `tail` prints them; `-f` follows them: the files here by reading
+//! what was appended every 200 ms, those on other hosts over one connection per host
+//! (`remote`), until the cluster has ended or a signal arrives.
+
+mod remote;
 
 use std::cmp::Ordering;
 use std::fs::File;
@@ -17,6 +22,7 @@ use crate::launcher::{self, JobRef, JobStates, Jobs};
 use crate::output::Printer;
 use crate::profile::Profile;
 use crate::role::Role;
+use remote::RemoteLogs;
 
 /// How often `-f` looks for appended data.
 const POLL: Duration = Duration::from_millis(200);
@@ -48,9 +54,15 @@ fn print_logs(global: &GlobalArgs, args: &LogsArgs, printer: &Printer) -> Result
     }
     let id = cluster.cluster_id.clone();
     let role = args.role.map(|r| r.name());
+    let remote_role = role.is_none_or(|r| r == Role::Engines.name());
     let mut logs = LogSet::default();
     logs.add_from(&cluster, role);
-    if logs.files.is_empty() {
+    let remote_logs = remote_role
+        && cluster
+            .remote_hosts()
+            .iter()
+            .any(|h| !h.processes.is_empty());
+    if logs.files.is_empty() && !remote_logs {
         printer.status(format!(
             "cluster `{}` records no {}log files",
             display_id(&id),
@@ -63,7 +75,7 @@ fn print_logs(global: &GlobalArgs, args: &LogsArgs, printer: &Printer) -> Result
     for file in &mut logs.files {
         file.print_new(&mut out, printer, Some(&job_states))?;
     }
-    if role.is_none_or(|r| r == Role::Engines.name()) {
+    if remote_role && !args.follow {
         print_remote(&cluster, &mut out, printer)?;
     }
     out.flush()?;
@@ -71,13 +83,25 @@ fn print_logs(global: &GlobalArgs, args: &LogsArgs, printer: &Printer) -> Result
         return Ok(());
     }
 
+    // A signal only sets a flag, so that the hosts' followers are closed before this ends.
+    crate::interrupt::install();
+    let mut hosts = RemoteLogs::default();
+    if remote_role {
+        hosts.add_from(&cluster, printer);
+    }
     let mut last_process_check = Instant::now();
     let mut last_job_check: Option<Instant> = None;
     loop {
         std::thread::sleep(POLL);
+        if let Some(signal) = crate::interrupt::received() {
+            hosts.close();
+            let _ = out.flush();
+            crate::interrupt::die_of(signal);
+        }
         for file in &mut logs.files {
             file.print_new(&mut out, printer, None)?;
         }
+        hosts.print_new(&mut out, printer)?;
         out.flush()?;
         if last_process_check.elapsed() < PROCESS_CHECK {
             continue;
@@ -92,6 +116,9 @@ fn print_logs(global: &GlobalArgs, args: &LogsArgs, printer: &Printer) -> Result
                 file.print_new(&mut out, printer, None)?;
             }
             out.flush()?;
+            if remote_role {
+                hosts.add_from(&reloaded, printer);
+            }
             cluster = reloaded;
         }
         if processes_running(&cluster) {
@@ -114,6 +141,9 @@ fn print_logs(global: &GlobalArgs, args: &LogsArgs, printer: &Printer) -> Result
         for file in &mut logs.files {
             file.print_new(&mut out, printer, None)?;
         }
+        hosts.drain(&mut out, printer)?;
+        hosts.close();
+        hosts.print_new(&mut out, printer)?;
         out.flush()?;
         printer.status(format!(
             "cluster `{}` has ended: no process or job of it is left",
@@ -135,8 +165,8 @@ fn processes_running(cluster: &Cluster) -> bool {
             .any(|c| c.as_ref().map_or(true, |up| up.contains(&true)))
 }
 
-/// The logs of engines on other hosts, fetched once over the way they were started (`--follow`
-/// does not follow them: that would be a connection per host every second).
+/// The logs of engines on other hosts, fetched once over the way they were started (`-f`
+/// follows them with [`RemoteLogs`] instead).
 fn print_remote(cluster: &Cluster, out: &mut Out, printer: &Printer) -> Result<()> {
     for host in cluster.remote_hosts() {
         for process in &host.processes {
