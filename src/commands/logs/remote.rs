@@ -94,6 +94,11 @@ impl RemoteLogs {
                             printer.status(format!("host `{name}`: {line}"));
                         }
                     }
+                    // tail -F's notices of a log removed by `stop` (or by `engines stop`)
+                    // are how following ends, not news.
+                    Followed::Said(line) if host.started && is_tail_notice(&line) => {
+                        printer.verbose(format!("host `{name}`: {line}"))
+                    }
                     Followed::Said(line) if host.started => {
                         printer.status(format!("host `{name}`: {line}"))
                     }
@@ -150,4 +155,16 @@ impl RemoteLogs {
         let mut followers: Vec<Follower> = self.hosts.drain(..).map(|h| h.follower).collect();
         follow::close_all(&mut followers, CLOSE_TIMEOUT);
     }
+}
+
+/// GNU tail's lines about a followed file that went away or came back.
+fn is_tail_notice(line: &str) -> bool {
+    [
+        "has become inaccessible",
+        "has appeared;",
+        "has been replaced;",
+        "No such file or directory",
+    ]
+    .iter()
+    .any(|notice| line.contains(notice))
 }
