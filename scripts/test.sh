@@ -36,7 +36,7 @@ export RCLUSTER_TEST_PYTHON="$ROOT/.venv/bin/python"
 # ipyparallel's client tests against exec and fork clusters (issue 16): .venv has pytest.
 export RCLUSTER_IPP_TEST_VENV="$ROOT/.venv" RCLUSTER_REQUIRE_IPP_TESTS=1
 # Two test threads: each cluster test runs a controller and engines on this 2-core machine.
-cargo test -- --test-threads=2
+cargo test --no-fail-fast -- --test-threads=2
 
 # The interop tests (ipyparallel's Client, Cluster and ipcluster against rcluster's clusters, and
 # rcluster against ipcluster's) once more with the oldest supported ipyparallel.

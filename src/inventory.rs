@@ -647,7 +647,8 @@ impl Cluster {
     }
 }
 
-/// `forker-<id>-<set>-…` and `forker-<id>-<set>.…` files in `dir`, for the given sets.
+/// `forker-<id>-<set>-…` and `forker-<id>-<set>.…` files in `dir` (and the forker's temporary
+/// `.forker-…` ones), for the given sets.
 fn forker_files(dir: &std::path::Path, cluster_id: &str, sets: &[String]) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -659,6 +660,8 @@ fn forker_files(dir: &std::path::Path, cluster_id: &str, sets: &[String]) -> Vec
             let Some(name) = name.to_str() else {
                 return false;
             };
+            // `.forker-….tmp`: a pids file the forker was writing when it was killed.
+            let name = name.strip_prefix('.').unwrap_or(name);
             sets.iter().any(|set| {
                 name.strip_prefix(&format!("forker-{cluster_id}-{set}"))
                     .is_some_and(|rest| rest.starts_with(['-', '.']))
@@ -703,5 +706,44 @@ pub fn format_age(seconds: u64) -> String {
         s if s < 3600 => format!("{}m", s / 60),
         s if s < 86400 => format!("{}h", s / 3600),
         s => format!("{}d", s / 86400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forker_files_are_those_of_the_cluster_and_its_sets_only() {
+        let dir =
+            std::env::temp_dir().join(format!("rcluster-forker-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let names = [
+            "forker-a-17-spec.json",
+            "forker-a-17.py",
+            "forker-a-17-0.json",
+            ".forker-a-17-0.json.4711.tmp",
+            "forker-a-170-spec.json",
+            "forker-a-b-17-spec.json",
+            "forker-a-18-spec.json",
+            "notes.txt",
+        ];
+        for name in names {
+            std::fs::write(dir.join(name), "").unwrap();
+        }
+        let found: Vec<String> = forker_files(&dir, "a", &["17".to_string()])
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            found,
+            [
+                ".forker-a-17-0.json.4711.tmp",
+                "forker-a-17-0.json",
+                "forker-a-17-spec.json",
+                "forker-a-17.py"
+            ]
+        );
     }
 }
