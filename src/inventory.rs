@@ -188,6 +188,13 @@ impl Cluster {
         Ok(clusters)
     }
 
+    /// Forgets what was asked of other hosts, so the next look asks again (a cluster followed
+    /// after its records are gone).
+    pub fn forget_checks(&mut self) {
+        self.remote_checks = Default::default();
+        self.remote_controller_gone = Default::default();
+    }
+
     /// Nothing but a start's lock: the start has not written anything yet.
     pub fn is_only_starting(&self) -> bool {
         self.file.is_none()

@@ -120,6 +120,9 @@ fn print_logs(global: &GlobalArgs, args: &LogsArgs, printer: &Printer) -> Result
                 hosts.add_from(&reloaded, printer);
             }
             cluster = reloaded;
+        } else {
+            // The last record read stays, but what it says of other hosts must be asked anew.
+            cluster.forget_checks();
         }
         if processes_running(&cluster) {
             continue;
