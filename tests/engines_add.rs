@@ -200,3 +200,40 @@ fn a_failed_slurm_engines_add_leaves_the_running_cluster_alone() {
         .success();
     assert_eq!(common::active_jobs(&jobs), Vec::<String>::new());
 }
+
+/// Set ids are the second a set was made in: a set added within the second the cluster's own
+/// set was made must get an id of its own, not replace that set in the cluster file. The
+/// existing set is renamed to the coming second, and the add started as that second begins.
+#[test]
+fn a_set_added_within_the_same_second_keeps_the_first() {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    let env = Env::new();
+    env.create_profile("p");
+    env.start("p", "same", 2);
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    let next = now.as_secs() + 1;
+    let security = env.security("p");
+    let old_id = sets(&env, "p", "same").keys().next().unwrap().clone();
+    for name in ["cluster-same.json", "rcluster-same.json"] {
+        let path = security.join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace(&old_id, &next.to_string())).unwrap();
+    }
+    std::thread::sleep(Duration::from_secs(next) - now + Duration::from_millis(20));
+    env.rcluster()
+        .args(["engines", "add", "--profile", "p", "-n", "2"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("4 registered"));
+    let ids: Vec<String> = sets(&env, "p", "same").keys().cloned().collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&next.to_string()), "{ids:?}");
+    let pids = env.recorded_pids("p", "same");
+    assert_eq!(pids.len(), 5, "{pids:?}");
+    env.rcluster()
+        .args(["stop", "--profile", "p"])
+        .assert()
+        .success();
+    assert!(pids.iter().all(|p| !common::alive(*p)));
+    assert!(common::processes_under(&env.ipython_dir).is_empty());
+}

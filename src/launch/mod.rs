@@ -195,7 +195,17 @@ impl<'a> Launch<'a> {
         let program = self.plan.engine_program();
         let backend = self.plan.engine_backend();
         for n in self.plan.set_sizes.clone() {
-            let taken: Vec<String> = self.engine_sets.iter().map(|(id, _)| id.clone()).collect();
+            // The running cluster's sets too (`engines add`): ids are the second they were made
+            // in, and a set added within the start's second must not replace the first.
+            let mut taken: Vec<String> =
+                self.engine_sets.iter().map(|(id, _)| id.clone()).collect();
+            if let Some(sets) = self
+                .base
+                .as_ref()
+                .and_then(|(doc, _)| doc["engines"]["sets"].as_object())
+            {
+                taken.extend(sets.keys().cloned());
+            }
             let set_id = ids::new_engine_set_id(&taken);
             let spec = self.plan.engine_set_spec(&set_id, n, &program, &args, &env);
             let mut launched = Launched::new(backend.class(), backend.layout(n));
