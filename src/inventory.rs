@@ -141,20 +141,12 @@ impl Cluster {
             remote_checks: Default::default(),
         };
         if cluster.is_leftover_record() {
-            // Stopped by ipcluster or ipp.Cluster, which know nothing of rcluster's record or
-            // of the engines' copy of the connection file or the forkers' specs and pids files.
-            crate::fsutil::remove_inside(
-                &profile.dir,
-                &connection::engine_url_file(&security, cluster_id),
-            )?;
-            let pid_dir = profile.dir.join("pid");
-            let sets = cluster.engine_set_ids();
-            let recorded = cluster.state.iter().flat_map(|s| s.files.iter().cloned());
-            for file in forker_files(&security, cluster_id, &sets)
-                .into_iter()
-                .chain(forker_files(&pid_dir, cluster_id, &sets))
-                .chain(recorded.filter(|f| f.starts_with(&security) || f.starts_with(&pid_dir)))
-            {
+            // Stopped by ipcluster or ipp.Cluster, which know nothing of rcluster's record, the
+            // engines' copy of the connection file or the forkers' specs and pids files. The
+            // connection files are not touched: ipcluster removed them, and a cluster of the
+            // same id it is starting may have written new ones.
+            let url_file = connection::engine_url_file(&security, cluster_id);
+            for file in cluster.launcher_files().into_iter().chain([url_file]) {
                 crate::fsutil::remove_inside(&profile.dir, &file)?;
             }
             crate::fsutil::remove_inside(&profile.dir, &state::path(&security, cluster_id))?;
@@ -622,6 +614,25 @@ impl Cluster {
         sets
     }
 
+    /// The files launchers wrote into `security/` and `pid/` (a forker's spec, source and pids
+    /// files), by rcluster's record and also by name: a record that was lost or rewritten must
+    /// not leave a spec, which names the connection file, behind.
+    fn launcher_files(&self) -> Vec<PathBuf> {
+        let security = self.profile.security_dir();
+        let pid_dir = self.profile.dir.join("pid");
+        let sets = self.engine_set_ids();
+        let mut files = forker_files(&security, &self.cluster_id, &sets);
+        files.extend(forker_files(&pid_dir, &self.cluster_id, &sets));
+        if let Some(state) = &self.state {
+            files.extend(
+                (state.files.iter())
+                    .filter(|f| f.starts_with(&security) || f.starts_with(&pid_dir))
+                    .cloned(),
+            );
+        }
+        files
+    }
+
     /// Every file that belongs to this cluster: cluster and state files, connection files, and
     /// (with `logs`) the launchers' output files and the hub's engine-state file.
     pub fn files(&self, logs: bool) -> Vec<PathBuf> {
@@ -632,13 +643,13 @@ impl Cluster {
             connection::connection_file(&security, id, "engine"),
             connection::engine_url_file(&security, id),
         ];
-        // A forker's spec (and source) and pids files, found by name too: a record that was
-        // lost or rewritten must not leave the spec, which names the connection file, behind.
-        let sets = self.engine_set_ids();
-        files.extend(forker_files(&security, id, &sets));
-        files.extend(forker_files(&self.profile.dir.join("pid"), id, &sets));
+        files.extend(self.launcher_files());
         if logs {
-            files.extend(forker_files(&self.profile.log_dir(), id, &sets));
+            files.extend(forker_files(
+                &self.profile.log_dir(),
+                id,
+                &self.engine_set_ids(),
+            ));
             for (_, launcher) in self.launchers() {
                 files.extend(launcher.output_files().into_iter().map(PathBuf::from));
             }

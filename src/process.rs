@@ -382,17 +382,18 @@ pub fn run_with_timeout(
 /// Raises this process's soft limit on open files to its hard limit, so that the controller
 /// and engines it starts (and, through Slurm's default `--propagate`, its batch jobs) inherit
 /// it: the hub holds about 2.5 descriptors per engine, and the common soft limit of 1024 stops
-/// a cluster of ~400 engines from registering. Returns the limits before and after when raised.
-pub fn raise_open_files_limit() -> Option<(u64, u64)> {
+/// a cluster of ~400 engines from registering.
+pub fn raise_open_files_limit() {
     use nix::sys::resource::{Resource, getrlimit, setrlimit};
-    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return;
+    };
     // An unlimited hard limit is not a valid soft one everywhere; 2^20 is Linux's default cap.
     let wanted = hard.min(1 << 20);
-    if soft >= wanted {
-        return None;
+    if soft < wanted {
+        // Not raised (a hard limit the kernel refuses): the cluster runs with the limit it had.
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, wanted, hard);
     }
-    setrlimit(Resource::RLIMIT_NOFILE, wanted, hard).ok()?;
-    Some((soft, wanted))
 }
 
 #[cfg(test)]

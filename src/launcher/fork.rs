@@ -342,20 +342,17 @@ pub fn say_not_forked(spec: &EngineSetSpec, printer: &Printer, why: &str) {
 /// `--dry-run`: the forker's command and its spec.
 pub fn describe_local(spec: &EngineSetSpec) -> String {
     let files = ForkFiles::of(spec);
+    let source_file = source_file_of(&files.spec_file, spec);
     format!(
         "# {} engines (local, forked from one Python running rcluster's forker, {} bytes of source)\n\
          # its source and spec, written to {} and {} (mode 0600):\n# {}\n{} {}\n",
         spec.n,
         SOURCE.len(),
-        source_file_of(&files.spec_file, spec).display(),
+        source_file.display(),
         files.spec_file.display(),
         files.spec(spec).to_json(),
         env_line(spec.env),
-        crate::shell::join(&argv(
-            spec.target.python,
-            &source_file_of(&files.spec_file, spec),
-            &files.spec_file
-        )),
+        crate::shell::join(&argv(spec.target.python, &source_file, &files.spec_file)),
     )
 }
 

@@ -128,24 +128,34 @@ pub fn ssh_command(config: &SshConfig) -> Vec<String> {
     argv
 }
 
+/// `/bin/sh -s` on `host` over `command`, all three standard streams piped; in a process group
+/// of its own with `own_group`.
+fn spawn_sh(command: &[String], host: &str, own_group: bool) -> Result<std::process::Child> {
+    use std::os::unix::process::CommandExt;
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| anyhow!("empty `[ssh] command`"))?;
+    let mut ssh = Command::new(program);
+    ssh.args(args)
+        .args([host, "/bin/sh", "-s"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if own_group {
+        ssh.process_group(0);
+    }
+    ssh.spawn().map_err(|err| {
+        Failure::error(format!("cannot run `{program}` for host `{host}`: {err}"))
+            .hint("install the OpenSSH client, or set `[ssh] command`")
+            .into()
+    })
+}
+
 /// Runs `script` with `/bin/sh` on `host`; its standard output, or an error naming the host
 /// with the end of what ssh (or the script) said.
 pub fn run(command: &[String], host: &str, script: &str) -> Result<String> {
     use std::io::Write;
-    let (program, args) = command
-        .split_first()
-        .ok_or_else(|| anyhow!("empty `[ssh] command`"))?;
-    let mut child = Command::new(program)
-        .args(args)
-        .args([host, "/bin/sh", "-s"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|err| {
-            Failure::error(format!("cannot run `{program}` for host `{host}`: {err}"))
-                .hint("install the OpenSSH client, or set `[ssh] command`")
-        })?;
+    let mut child = spawn_sh(command, host, false)?;
     if let Some(mut stdin) = child.stdin.take() {
         // A host that closes the connection early is reported by the exit status below.
         let _ = stdin.write_all(script.as_bytes());
@@ -176,21 +186,9 @@ pub fn run(command: &[String], host: &str, script: &str) -> Result<String> {
 /// standard input, which then stays open until the follower closes it.
 fn follow(command: &[String], host: &str, script: &str, paths: &[String]) -> Result<Follower> {
     use std::io::Write;
-    use std::os::unix::process::CommandExt;
-    let (program, args) = command
-        .split_first()
-        .ok_or_else(|| anyhow!("empty `[ssh] command`"))?;
     // Its own process group: a Ctrl-C meant for `logs -f` reaches only rcluster, which then
     // closes the connection itself instead of seeing it fail.
-    let mut child = Command::new(program)
-        .args(args)
-        .args([host, "/bin/sh", "-s"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .map_err(|err| anyhow!("cannot run `{program}` for host `{host}`: {err}"))?;
+    let mut child = spawn_sh(command, host, true)?;
     let Some(mut stdin) = child.stdin.take() else {
         let _ = child.kill();
         let _ = child.wait();
