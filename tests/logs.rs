@@ -256,18 +256,6 @@ fn nix_sigint(pid: i32) {
     assert!(status.success());
 }
 
-fn ssh_profile(env: &Env, name: &str, lab: &std::path::Path, hosts: &str) {
-    env.create_profile(name);
-    std::fs::write(
-        env.profile_dir(name).join("rcluster.toml"),
-        format!(
-            "[engines]\nlauncher = \"ssh\"\n\n[ssh]\nargs = [\"-F\", \"{}\"]\nhosts = {hosts}\n",
-            lab.display()
-        ),
-    )
-    .unwrap();
-}
-
 /// The connections `pid` keeps to follow logs: its children named `ssh` that lead their own
 /// process group (the ssh it runs each second to check the hosts do not).
 fn ssh_children(pid: i32) -> Vec<i32> {
@@ -374,7 +362,7 @@ rc.close()
 fn follow_follows_engines_on_ssh_hosts_over_one_connection_each_until_stop() {
     let Some(lab) = ssh_lab() else { return };
     let env = Env::new();
-    ssh_profile(&env, "s", &lab, "[\"lab1:1\", \"lab2\"]");
+    env.create_ssh_profile("s", &lab, "hosts = [\"lab1:1\", \"lab2\"]");
     env.rcluster()
         .args(["start", "--profile", "s", "--cluster-id", "fs", "-n", "2"])
         .assert()
@@ -447,7 +435,7 @@ fn follow_follows_engines_on_ssh_hosts_over_one_connection_each_until_stop() {
 fn follow_warns_of_an_unreachable_host_and_sigterm_leaves_no_connection() {
     let Some(lab) = ssh_lab() else { return };
     let env = Env::new();
-    ssh_profile(&env, "u", &lab, "[\"lab1:1\"]");
+    env.create_ssh_profile("u", &lab, "hosts = [\"lab1:1\"]");
     env.rcluster()
         .args(["start", "--profile", "u", "--cluster-id", "un"])
         .assert()

@@ -873,35 +873,30 @@ fn ran_for_seconds(jobs: &[String], secs: u64) -> bool {
 /// the hub needs about 2.5 descriptors per engine, and 1024 stops a cluster of ~400.
 #[test]
 fn the_cluster_runs_with_the_hard_open_files_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    use std::os::unix::process::CommandExt;
     let env = Env::new();
     env.create_profile("p");
-    let hard: u64 = String::from_utf8(
-        Command::new("sh")
-            .args(["-c", "ulimit -H -n"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .parse()
-    .unwrap_or(u64::MAX);
+    let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE).unwrap();
     let wanted = hard.min(1 << 20);
     let soft = 256.min(wanted);
-    let bin = env!("CARGO_BIN_EXE_rcluster");
-    let status = env
-        .rcluster_std()
-        .args([
-            "start",
-            "--profile",
-            "p",
-            "-n",
-            "2",
-            "--cluster-id",
-            "nofile",
-        ])
-        .status_with_soft_nofile(soft, bin);
-    assert!(status.success());
+    let mut start = env.rcluster_std();
+    start.args([
+        "start",
+        "--profile",
+        "p",
+        "-n",
+        "2",
+        "--cluster-id",
+        "nofile",
+    ]);
+    // SAFETY: setrlimit is async-signal-safe, as a pre_exec closure must be.
+    unsafe {
+        start.pre_exec(move || {
+            setrlimit(Resource::RLIMIT_NOFILE, soft, hard).map_err(std::io::Error::from)
+        });
+    }
+    assert!(start.status().unwrap().success());
     let pids = env.recorded_pids("p", "nofile");
     assert_eq!(pids.len(), 3, "{pids:?}");
     for pid in pids {
@@ -918,33 +913,4 @@ fn the_cluster_runs_with_the_hard_open_files_limit() {
         .assert()
         .success();
     assert_nothing_left(&env, "p", "nofile");
-}
-
-trait SoftNofile {
-    fn status_with_soft_nofile(&mut self, soft: u64, bin: &str) -> std::process::ExitStatus;
-}
-
-impl SoftNofile for Command {
-    /// Runs the command under `sh -c 'ulimit -S -n SOFT; exec …'`, with its environment.
-    fn status_with_soft_nofile(&mut self, soft: u64, bin: &str) -> std::process::ExitStatus {
-        let args: Vec<String> = self
-            .get_args()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        let mut sh = Command::new("sh");
-        sh.arg("-c")
-            .arg(format!("ulimit -S -n {soft} && exec \"$0\" \"$@\""))
-            .arg(bin)
-            .args(args);
-        for (key, value) in self.get_envs() {
-            match value {
-                Some(v) => sh.env(key, v),
-                None => sh.env_remove(key),
-            };
-        }
-        if let Some(dir) = self.get_current_dir() {
-            sh.current_dir(dir);
-        }
-        sh.status().unwrap()
-    }
 }

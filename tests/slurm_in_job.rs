@@ -39,6 +39,22 @@ print(json.dumps({"engines": results, "sum": sum(squares)}))
 rc.close()
 "#;
 
+/// Runs `notebook` as a `sbatch --mem=1G --cpus-per-task=2` job in `dir` and waits for it:
+/// sbatch's outcome and the job's id.
+fn run_notebook_job(dir: &Path, notebook: &str) -> (std::process::Output, String) {
+    std::fs::write(dir.join("notebook.sbatch"), notebook).unwrap();
+    let submitted = Command::new("sbatch")
+        .args(["--wait", "--parsable", "--mem=1G", "--cpus-per-task=2"])
+        .arg(dir.join("notebook.sbatch"))
+        .current_dir(dir)
+        .output()
+        .expect("sbatch");
+    let job = String::from_utf8_lossy(&submitted.stdout)
+        .trim()
+        .to_string();
+    (submitted, job)
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path)
         .unwrap_or_else(|e| format!("<cannot read {}: {e}>", path.display()))
@@ -93,16 +109,7 @@ echo $? > stop.rc
         security = env.security("nb").display(),
         python = venv_python().display(),
     );
-    std::fs::write(dir.join("notebook.sbatch"), notebook).unwrap();
-    let submitted = Command::new("sbatch")
-        .args(["--wait", "--parsable", "--mem=1G", "--cpus-per-task=2"])
-        .arg(dir.join("notebook.sbatch"))
-        .current_dir(dir)
-        .output()
-        .expect("sbatch");
-    let notebook_job = String::from_utf8_lossy(&submitted.stdout)
-        .trim()
-        .to_string();
+    let (submitted, notebook_job) = run_notebook_job(dir, &notebook);
     let show = |name: &str| format!("--- {name}\n{}", read(&dir.join(name)));
     let all = || {
         [
@@ -421,16 +428,7 @@ run sstop '{rcluster}' stop --profile sf sfork
         security = env.security("sf").display(),
         python = venv_python().display(),
     );
-    std::fs::write(dir.join("notebook.sbatch"), notebook).unwrap();
-    let submitted = Command::new("sbatch")
-        .args(["--wait", "--parsable", "--mem=1G", "--cpus-per-task=2"])
-        .arg(dir.join("notebook.sbatch"))
-        .current_dir(dir)
-        .output()
-        .expect("sbatch");
-    let notebook_job = String::from_utf8_lossy(&submitted.stdout)
-        .trim()
-        .to_string();
+    let (submitted, notebook_job) = run_notebook_job(dir, &notebook);
     let all = || {
         [
             "notebook.out",

@@ -11,25 +11,6 @@ use common::{Env, alive, processes_under, ssh_lab, wait_all_gone};
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn ssh_profile(env: &Env, name: &str, lab: &Path, ssh: &str) {
-    env.create_profile(name);
-    std::fs::write(
-        env.profile_dir(name).join("rcluster.toml"),
-        format!(
-            "[engines]\nlauncher = \"ssh\"\n\n[ssh]\nargs = [\"-F\", \"{}\"]\n{ssh}\n",
-            lab.display()
-        ),
-    )
-    .unwrap();
-}
-
-/// rcluster's record of the engines on other hosts.
-fn remote_record(env: &Env, profile: &str, id: &str) -> Vec<Value> {
-    let path = env.security(profile).join(format!("rcluster-{id}.json"));
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    doc["remote"].as_array().cloned().unwrap_or_default()
-}
-
 fn remote_pids(record: &[Value]) -> Vec<i32> {
     record
         .iter()
@@ -42,12 +23,12 @@ fn remote_pids(record: &[Value]) -> Vec<i32> {
 fn engines_on_two_hosts_register_compute_and_stop_without_leftovers() {
     let Some(lab) = ssh_lab() else { return };
     let env = Env::new();
-    ssh_profile(&env, "s", &lab, "hosts = [\"lab1:2\", \"lab2\"]");
+    env.create_ssh_profile("s", &lab, "hosts = [\"lab1:2\", \"lab2\"]");
     env.rcluster()
         .args(["start", "--profile", "s", "--cluster-id", "two", "-n", "4"])
         .assert()
         .success();
-    let record = remote_record(&env, "s", "two");
+    let record = env.remote_record("s", "two");
     let hosts: Vec<&str> = record.iter().map(|h| h["host"].as_str().unwrap()).collect();
     assert_eq!(hosts, ["lab1", "lab2"]);
     let pids = remote_pids(&record);
@@ -116,8 +97,7 @@ print(sorted(rc[:].apply_sync(os.getpid)))
 fn a_copied_connection_file_is_removed_at_stop() {
     let Some(lab) = ssh_lab() else { return };
     let env = Env::new();
-    ssh_profile(
-        &env,
+    env.create_ssh_profile(
         "c",
         &lab,
         "hosts = [\"lab2:1\"]\ncopy_connection = \"always\"",
@@ -126,7 +106,7 @@ fn a_copied_connection_file_is_removed_at_stop() {
         .args(["start", "--profile", "c", "--cluster-id", "cp"])
         .assert()
         .success();
-    let record = remote_record(&env, "c", "cp");
+    let record = env.remote_record("c", "cp");
     let copied = record[0]["files"][0].as_str().unwrap().to_string();
     let dir = record[0]["dir"].as_str().unwrap().to_string();
     // The host is this machine: the copy is a file here, outside the profile.
@@ -154,7 +134,7 @@ fn a_copied_connection_file_is_removed_at_stop() {
 fn failing_start(hosts: &str, extra: &str, expected: &[&str]) {
     let Some(lab) = ssh_lab() else { return };
     let env = Env::new();
-    ssh_profile(&env, "f", &lab, &format!("hosts = {hosts}\n{extra}"));
+    env.create_ssh_profile("f", &lab, &format!("hosts = {hosts}\n{extra}"));
     let out = env
         .rcluster()
         .args(["start", "--profile", "f", "--cluster-id", "bad"])
@@ -200,7 +180,7 @@ fn a_missing_remote_python_names_host_and_python() {
 fn doctor_asks_every_host() {
     let Some(lab) = ssh_lab() else { return };
     let env = Env::new();
-    ssh_profile(&env, "d", &lab, "hosts = [\"lab1:2\", \"labnokey\"]");
+    env.create_ssh_profile("d", &lab, "hosts = [\"lab1:2\", \"labnokey\"]");
     env.rcluster()
         .args(["doctor", "--profile", "d"])
         .assert()
@@ -212,8 +192,7 @@ fn doctor_asks_every_host() {
 fn engines_add_and_engines_stop_work_on_ssh_sets() {
     let Some(lab) = ssh_lab() else { return };
     let env = Env::new();
-    ssh_profile(
-        &env,
+    env.create_ssh_profile(
         "g",
         &lab,
         "hosts = [\"lab1:1\", \"lab2\"]\ncopy_connection = \"always\"",
@@ -222,12 +201,12 @@ fn engines_add_and_engines_stop_work_on_ssh_sets() {
         .args(["start", "--profile", "g", "--cluster-id", "grow"])
         .assert()
         .success();
-    let first = remote_pids(&remote_record(&env, "g", "grow"));
+    let first = remote_pids(&env.remote_record("g", "grow"));
     env.rcluster()
         .args(["engines", "add", "--profile", "g", "-n", "2"])
         .assert()
         .success();
-    let record = remote_record(&env, "g", "grow");
+    let record = env.remote_record("g", "grow");
     let added: Vec<i32> = remote_pids(&record)
         .into_iter()
         .filter(|p| !first.contains(p))
@@ -279,7 +258,7 @@ fn engines_add_and_engines_stop_work_on_ssh_sets() {
     for dir in &added_dirs {
         assert!(!Path::new(dir).exists(), "{dir} is left");
     }
-    assert_eq!(remote_pids(&remote_record(&env, "g", "grow")), first);
+    assert_eq!(remote_pids(&env.remote_record("g", "grow")), first);
     env.rcluster()
         .args(["stop", "--profile", "g"])
         .assert()
@@ -306,7 +285,7 @@ fn an_engine_that_exits_on_its_host_fails_the_start_with_its_log() {
 fn stop_never_signals_a_recorded_pid_that_now_belongs_to_another_process() {
     let Some(lab) = ssh_lab() else { return };
     let env = Env::new();
-    ssh_profile(&env, "r", &lab, "hosts = [\"lab1:1\"]");
+    env.create_ssh_profile("r", &lab, "hosts = [\"lab1:1\"]");
     env.rcluster()
         .args(["start", "--profile", "r", "--cluster-id", "reuse"])
         .assert()

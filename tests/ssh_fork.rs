@@ -11,25 +11,6 @@ use common::{Env, alive, processes_under, ssh_lab, wait_all_gone};
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn ssh_profile(env: &Env, name: &str, lab: &Path, ssh: &str) {
-    env.create_profile(name);
-    std::fs::write(
-        env.profile_dir(name).join("rcluster.toml"),
-        format!(
-            "[engines]\nlauncher = \"ssh\"\n\n[ssh]\nargs = [\"-F\", \"{}\"]\n{ssh}\n",
-            lab.display()
-        ),
-    )
-    .unwrap();
-}
-
-/// rcluster's record of the engines on other hosts.
-fn remote_record(env: &Env, profile: &str, id: &str) -> Vec<Value> {
-    let path = env.security(profile).join(format!("rcluster-{id}.json"));
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    doc["remote"].as_array().cloned().unwrap_or_default()
-}
-
 fn pids_of(host: &Value, key: &str) -> Vec<i32> {
     host[key]
         .as_array()
@@ -85,15 +66,14 @@ fn start(env: &Env, profile: &str, id: &str, more: &[&str]) -> String {
 fn forked_engines_on_two_hosts_register_compute_and_stop_without_leftovers() {
     let Some(lab) = ssh_lab() else { return };
     let env = Env::new();
-    ssh_profile(
-        &env,
+    env.create_ssh_profile(
         "f",
         &lab,
         "hosts = [\"lab1:2\", \"lab2:2\"]\ncopy_connection = \"always\"",
     );
     let stderr = start(&env, "f", "fk", &["-n", "4", "--engine-start", "fork"]);
     assert!(!stderr.contains("with exec"), "{stderr}");
-    let record = remote_record(&env, "f", "fk");
+    let record = env.remote_record("f", "fk");
     assert_eq!(record.len(), 2);
     let mut engines = Vec::new();
     let mut forkers = Vec::new();
@@ -170,9 +150,9 @@ fn killing_a_hosts_forker_ends_its_engines_and_stop_still_succeeds() {
     let Some(lab) = ssh_lab() else { return };
     let env = Env::new();
     // The default start (auto) forks; the hosts share this profile's files.
-    ssh_profile(&env, "k", &lab, "hosts = [\"lab1:2\", \"lab2:1\"]");
+    env.create_ssh_profile("k", &lab, "hosts = [\"lab1:2\", \"lab2:1\"]");
     start(&env, "k", "kill", &["-n", "3"]);
-    let record = remote_record(&env, "k", "kill");
+    let record = env.remote_record("k", "kill");
     let (lab1, lab2) = (&record[0], &record[1]);
     assert_eq!(lab1["host"], "lab1");
     let forker = pids_of(lab1, "helpers")[0];
@@ -220,9 +200,9 @@ fn killing_a_hosts_forker_ends_its_engines_and_stop_still_succeeds() {
 fn exec_engine_start_runs_each_ssh_engine_as_its_own_python() {
     let Some(lab) = ssh_lab() else { return };
     let env = Env::new();
-    ssh_profile(&env, "e", &lab, "hosts = [\"lab1:1\", \"lab2:1\"]");
+    env.create_ssh_profile("e", &lab, "hosts = [\"lab1:1\", \"lab2:1\"]");
     start(&env, "e", "ex", &["-n", "2", "--engine-start", "exec"]);
-    let record = remote_record(&env, "e", "ex");
+    let record = env.remote_record("e", "ex");
     let engines: Vec<i32> = record
         .iter()
         .flat_map(|h| pids_of(h, "processes"))
@@ -260,8 +240,7 @@ assert rc[:].apply_sync(lambda: 6 * 7) == [42, 42]
 #[test]
 fn dry_run_shows_the_fork_script_without_secrets() {
     let env = Env::new();
-    ssh_profile(
-        &env,
+    env.create_ssh_profile(
         "d",
         Path::new("/nonexistent/ssh_config"),
         "hosts = [\"nodeA:2\", \"nodeB\"]\ncopy_connection = \"always\"",

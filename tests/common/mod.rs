@@ -152,6 +152,28 @@ impl Env {
             .success();
     }
 
+    /// A profile whose engines start over ssh through the SSH lab's client config, with `ssh`
+    /// (lines of `[ssh]`, e.g. `hosts = ["lab1:2"]`) added.
+    pub fn create_ssh_profile(&self, name: &str, lab: &Path, ssh: &str) {
+        self.create_profile(name);
+        std::fs::write(
+            self.profile_dir(name).join("rcluster.toml"),
+            format!(
+                "[engines]\nlauncher = \"ssh\"\n\n[ssh]\nargs = [\"-F\", \"{}\"]\n{ssh}\n",
+                lab.display()
+            ),
+        )
+        .unwrap();
+    }
+
+    /// rcluster's record of a cluster's engines on other hosts.
+    pub fn remote_record(&self, profile: &str, id: &str) -> Vec<serde_json::Value> {
+        let path = self.security(profile).join(format!("rcluster-{id}.json"));
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        doc["remote"].as_array().cloned().unwrap_or_default()
+    }
+
     /// Starts a local cluster and returns its id.
     pub fn start(&self, profile: &str, id: &str, n: u32) {
         self.rcluster()
