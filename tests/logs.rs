@@ -352,7 +352,11 @@ fn engines_print(env: &Env, profile: &str, id: &str, n: usize, marker: &str) {
 import ipyparallel as ipp
 rc = ipp.Client(profile="{profile}", cluster_id="{id}")
 rc.wait_for_engines({n}, timeout=60)
-rc[:].execute("import os; os.write(1, ('{head}' + '{tail}' + chr(10)).encode())", block=True)
+ar = rc[:].execute("import os; os.write(1, ('{head}' + '{tail}' + chr(10)).encode())", block=False)
+# The markers in the followed logs are what the test checks. Bounded: once, both engines had
+# written theirs and the controller had their replies, and a blocking execute still hung
+# (waiting on the output notices), with no end.
+ar.wait(timeout=60)
 rc.close()
 "#
     ));
